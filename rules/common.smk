@@ -1,0 +1,104 @@
+# Helpers shared by the rules: config validation, paths, wildcard constraints and the
+# input functions that expand over shards, representations, algorithms and seeds.
+import pyarrow.parquet as pq
+from snakemake.exceptions import WorkflowError
+
+from musiclust.config_validation import ConfigError, load_schema, validate_config
+
+try:
+    validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+
+RESULTS = config.get("results_dir", "results")
+RESOURCES = config.get("resources_dir", "resources")
+DATASETS = config["datasets"]
+REPRESENTATIONS = config["representations"]
+ALGORITHMS = list(config["clustering"]["algorithms"])
+SEEDS = config["seeds"]
+FEATURE_KINDS = ["mel", "mfcc_stats", "mfcc2d"]
+BASELINE_FAMILIES = {"pca", "raw"}
+
+
+def names_of(kind):
+    return [name for name, spec in DATASETS.items() if spec["kind"] == kind]
+
+
+def alternatives(names):
+    """A regex matching exactly one of ``names`` (or nothing, for an empty list)."""
+    return "|".join(names) if names else "(?!x)x"
+
+
+wildcard_constraints:
+    dataset=alternatives(list(DATASETS)),
+    rep=alternatives(list(REPRESENTATIONS)),
+    algorithm=alternatives(ALGORITHMS),
+    kind=alternatives(FEATURE_KINDS),
+    seed=r"\d+",
+    shard=r"\d+",
+
+
+def dataset_dir(dataset):
+    return f"{RESULTS}/{dataset}"
+
+
+def dataset_spec(wildcards):
+    return DATASETS[wildcards.dataset]
+
+
+def resources_for(key, default):
+    return config.get("resources", {}).get(key, default)
+
+
+def metadata_dir(dataset):
+    return f"{dataset_dir(dataset)}/raw/fma_metadata"
+
+
+def audio_archive(dataset):
+    spec = DATASETS[dataset]
+    if spec["kind"] == "fma":
+        return f"fma_{spec['size']}"
+    if spec["kind"] == "demo":
+        return "fma_demo"
+    return None
+
+
+def source_inputs(wildcards):
+    """What track selection reads: extracted metadata and audio (nothing for a folder)."""
+    archive = audio_archive(wildcards.dataset)
+    if archive is None:
+        return {}
+    base = f"{dataset_dir(wildcards.dataset)}/raw"
+    return {"metadata": metadata_dir(wildcards.dataset), "audio": f"{base}/{archive}"}
+
+
+def n_shards(dataset):
+    """Shards of a dataset, known once track selection (a checkpoint) has run."""
+    tracks = checkpoints.select_tracks.get(dataset=dataset).output.tracks
+    return int(pq.read_schema(tracks).metadata[b"n_shards"])
+
+
+def feature_shards(kind, dataset):
+    return [f"{dataset_dir(dataset)}/features/{kind}/shard-{n}.parquet" for n in range(n_shards(dataset))]
+
+
+def failure_shards(wildcards):
+    return [f"{dataset_dir(wildcards.dataset)}/features/failures/shard-{n}.parquet" for n in range(n_shards(wildcards.dataset))]
+
+
+def representation_features(wildcards):
+    return feature_shards(REPRESENTATIONS[wildcards.rep]["features"], wildcards.dataset)
+
+
+def metrics_files(wildcards):
+    return expand(
+        f"{dataset_dir(wildcards.dataset)}/metrics/{{rep}}/{{algorithm}}/seed-{{seed}}.json",
+        rep=list(REPRESENTATIONS),
+        algorithm=ALGORITHMS,
+        seed=SEEDS,
+    )
+
+
+def report_targets(dataset):
+    report = f"{dataset_dir(dataset)}/report"
+    return [f"{report}/metrics.csv", f"{report}/metrics.md", f"{report}/failures.csv"]

@@ -1,0 +1,85 @@
+# Datasets: generate the demo archives, download (FMA over https, the demo over file://),
+# extract, and select the tracks a run uses.
+
+
+rule generate_demo_archives:
+    output:
+        metadata=f"{RESOURCES}/{{dataset}}/fma_metadata.zip",
+        audio=f"{RESOURCES}/{{dataset}}/fma_demo.zip",
+        checksums=f"{RESOURCES}/{{dataset}}/checksums.json",
+    wildcard_constraints:
+        dataset=alternatives(names_of("demo")),
+    params:
+        spec=lambda wc: DATASETS[wc.dataset]["demo"],
+    log:
+        f"{RESULTS}/{{dataset}}/logs/generate_demo_archives.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    script:
+        "../workflow_scripts/generate_demo_archives.py"
+
+
+def download_inputs(wildcards):
+    """The demo's archives are files this workflow makes; FMA's come from the internet."""
+    if DATASETS[wildcards.dataset]["kind"] != "demo":
+        return {}
+    base = f"{RESOURCES}/{wildcards.dataset}"
+    return {"archive": f"{base}/{wildcards.archive}.zip", "checksums": f"{base}/checksums.json"}
+
+
+rule download_archive:
+    input:
+        unpack(download_inputs),
+    output:
+        f"{RESULTS}/{{dataset}}/raw/{{archive}}.zip",
+    wildcard_constraints:
+        dataset=alternatives(names_of("demo") + names_of("fma")),
+        archive=r"fma_\w+",
+    params:
+        kind=lambda wc: DATASETS[wc.dataset]["kind"],
+        download=config.get("download", {}),
+    log:
+        f"{RESULTS}/{{dataset}}/logs/download_{{archive}}.log",
+    retries: 0
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+        runtime=24 * 60,
+    script:
+        "../workflow_scripts/download_archive.py"
+
+
+rule extract_archive:
+    input:
+        f"{RESULTS}/{{dataset}}/raw/{{archive}}.zip",
+    output:
+        directory(f"{RESULTS}/{{dataset}}/raw/{{archive}}"),
+    wildcard_constraints:
+        archive=r"fma_\w+",
+    log:
+        f"{RESULTS}/{{dataset}}/logs/extract_{{archive}}.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+        runtime=6 * 60,
+    script:
+        "../workflow_scripts/extract_archive.py"
+
+
+checkpoint select_tracks:
+    input:
+        unpack(source_inputs),
+    output:
+        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
+        excluded=f"{RESULTS}/{{dataset}}/tracks_excluded.csv",
+    params:
+        kind=lambda wc: DATASETS[wc.dataset]["kind"],
+        audio_archive=lambda wc: audio_archive(wc.dataset),
+        folder=lambda wc: DATASETS[wc.dataset].get("path"),
+        metadata_csv=lambda wc: DATASETS[wc.dataset].get("metadata_csv"),
+        selection=lambda wc: DATASETS[wc.dataset].get("selection", {}),
+        shard_size=config["features"]["shard_size"],
+    log:
+        f"{RESULTS}/{{dataset}}/logs/select_tracks.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    script:
+        "../workflow_scripts/select_tracks.py"

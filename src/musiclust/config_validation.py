@@ -1,0 +1,73 @@
+"""Validate a musiclust config against its JSON schema, with messages that name the key.
+
+jsonschema's own messages are precise but point at schema internals; a user needs the config
+key (``features.mel.n_mels``), the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """The config is invalid; the message names every offending key."""
+
+
+def _key_path(path) -> str:
+    return ".".join(str(part) for part in path) or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _key_path(error.absolute_path)
+    if error.validator == "additionalProperties":
+        return f"{key}: {error.message}"
+    if error.validator == "enum":
+        allowed = ", ".join(repr(v) for v in error.validator_value)
+        return f"{key}: {error.instance!r} is not one of the allowed values ({allowed})"
+    if error.validator == "oneOf":
+        # Report what each alternative wanted, the most useful of jsonschema's sub-errors.
+        wanted = "; ".join(sorted({sub.message for sub in error.context})) if error.context else ""
+        return f"{key}: {error.instance!r} is not valid ({wanted})"
+    return f"{key}: {error.message}"
+
+
+def load_schema(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def validate_config(config: Mapping, schema: Mapping) -> None:
+    """Raise :class:`ConfigError` listing every problem, or return quietly."""
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [_describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))]
+    if not problems:
+        problems = _cross_checks(config)
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+
+
+def _cross_checks(config: Mapping) -> list[str]:
+    """Rules a JSON schema cannot express: references between sections."""
+    problems = []
+    datasets = config["datasets"]
+    if config["dataset"] not in datasets:
+        problems.append(
+            f"dataset: {config['dataset']!r} is not defined under datasets "
+            f"(defined: {', '.join(sorted(datasets))})"
+        )
+    for name, algorithm in config["clustering"]["algorithms"].items():
+        low, high = algorithm.get("k_range", [2, 10])
+        if low > high:
+            problems.append(f"clustering.algorithms.{name}.k_range: {low} is larger than {high}")
+    audio = config["audio"]
+    mfcc_window = config["features"]["mfcc_stats"].get("duration_s", 0)
+    if mfcc_window > audio["window_s"]:
+        problems.append(
+            f"features.mfcc_stats.duration_s: {mfcc_window} s is longer than the decoded window "
+            f"audio.window_s ({audio['window_s']} s)"
+        )
+    return problems

@@ -1,0 +1,96 @@
+"""Choosing the tracks a run uses, and writing them as ``tracks.parquet``.
+
+Works the same for every kind of dataset: FMA and the demo (read from ``tracks.csv``) and a
+user's folder (scanned). The table is the contract every later rule reads.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from musiclust.tables import build_table, write_table
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which tracks of a dataset a run uses."""
+
+    subset: str | None = None
+    genres: tuple[str, ...] | None = None
+    tracks_per_genre: int | None = None
+    seed: int = 42
+
+
+def select_tracks(
+    tracks: pd.DataFrame,
+    selection: Selection,
+    *,
+    exclude: frozenset[int] = frozenset(),
+    keep_unlabelled: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pick the tracks a run uses: ``(selected, excluded)``.
+
+    Tracks need a single top genre (the evaluation's label) unless ``keep_unlabelled`` is set
+    and the selection filters by no genre (a user's unlabelled folder). Genres are sampled
+    with a seed per genre name, so adding a genre leaves the other genres' samples unchanged.
+    ``excluded`` lists tracks left out on purpose, with the reason.
+    """
+    candidates = tracks
+    if selection.subset is not None and "subset" in candidates and candidates["subset"].notna().any():
+        # FMA's subsets are ordered: "medium" includes every "small" track.
+        candidates = candidates[candidates["subset"] <= selection.subset]
+    by_genre = selection.genres is not None or selection.tracks_per_genre is not None
+    if by_genre or not keep_unlabelled:
+        candidates = candidates[candidates["genre"].notna()]
+    available = sorted(candidates["genre"].dropna().unique())
+    genres = list(selection.genres) if selection.genres is not None else available
+    unknown = [g for g in genres if g not in available]
+    if unknown:
+        raise ValueError(
+            f"selection.genres: {unknown} not found among this dataset's genres ({', '.join(available)})"
+        )
+    if selection.genres is not None:
+        candidates = candidates[candidates["genre"].isin(genres)]
+    broken = candidates.index.isin(list(exclude))
+    excluded = candidates[broken].assign(reason="known broken clip")[["reason"]]
+    candidates = candidates[~broken]
+    if selection.tracks_per_genre is None:
+        return candidates.sort_index(), excluded
+
+    picked = []
+    for genre in genres:
+        members = candidates[candidates["genre"] == genre]
+        if len(members) > selection.tracks_per_genre:
+            genre_seed = (selection.seed * 1_000_003 + zlib.crc32(genre.encode())) % 2**32
+            members = members.sample(n=selection.tracks_per_genre, random_state=genre_seed)
+        picked.append(members)
+    return pd.concat(picked).sort_index(), excluded
+
+
+def shard_count(n_tracks: int, shard_size: int) -> int:
+    """Shards of at most ``shard_size`` tracks; at least one, so an empty run still has a DAG."""
+    return max(1, math.ceil(n_tracks / shard_size))
+
+
+def write_track_table(selected: pd.DataFrame, path: str | Path, *, shard_size: int, dataset: str) -> None:
+    """``tracks.parquet``: one row a track, with its audio path, labels and shard number."""
+    ids = selected.index.to_numpy(dtype="int64")
+    n_shards = shard_count(len(ids), shard_size)
+    columns = {
+        name: pa.array(selected[name].tolist(), type=pa.string())
+        for name in ("audio_path", "title", "artist", "genre", "split", "language")
+    }
+    # Consecutive slices of the id-sorted table: shard n is rows [n*size, (n+1)*size).
+    columns["shard"] = pa.array([i // shard_size for i in range(len(ids))], type=pa.int32())
+    table = build_table(
+        ids,
+        columns=columns,
+        metadata={"dataset": dataset, "n_shards": n_shards, "shard_size": shard_size},
+    )
+    write_table(table, path)

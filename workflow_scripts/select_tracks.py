@@ -1,0 +1,31 @@
+"""Checkpoint select_tracks: choose the tracks of a run and write tracks.parquet."""
+
+from pathlib import Path
+
+from musiclust.data.fma import audio_relpath, fma_exclusions, read_tracks_csv
+from musiclust.data.folder import scan_folder
+from musiclust.data.selection import Selection, select_tracks, write_track_table
+from musiclust.logs import log_to_file
+
+log = log_to_file(snakemake.log[0])
+params = snakemake.params
+kind = params.kind
+if kind == "folder":
+    tracks = scan_folder(params.folder, params.metadata_csv)
+else:
+    tracks = read_tracks_csv(Path(snakemake.input.metadata, "tracks.csv"))
+    audio_root = Path(snakemake.input.audio)
+    tracks["audio_path"] = [str(audio_root / audio_relpath(track_id)) for track_id in tracks.index]
+
+selection = dict(params.selection)
+if selection.get("genres") is not None:
+    selection["genres"] = tuple(selection["genres"])
+selected, excluded = select_tracks(
+    tracks, Selection(**selection), exclude=fma_exclusions(kind), keep_unlabelled=kind == "folder"
+)
+write_track_table(selected, snakemake.output.tracks, shard_size=params.shard_size, dataset=snakemake.wildcards.dataset)
+excluded.to_csv(snakemake.output.excluded)
+log.info(
+    "selected %d tracks of %d genres (%d excluded on purpose)",
+    len(selected), selected["genre"].nunique(), len(excluded),
+)
