@@ -14,6 +14,8 @@ rule cluster:
         f"{RESULTS}/{{dataset}}/logs/clusters/{{rep}}/{{algorithm}}/seed-{{seed}}.log",
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/cluster.py"
 
@@ -31,5 +33,7 @@ rule clustering_metrics:
         f"{RESULTS}/{{dataset}}/logs/metrics/{{rep}}/{{algorithm}}/seed-{{seed}}.log",
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/clustering_metrics.py"

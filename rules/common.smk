@@ -1,7 +1,17 @@
 # Helpers shared by the rules: config validation, paths, wildcard constraints and the
 # input functions that expand over shards, representations, algorithms and seeds.
+import os
+import sys
+
 import pyarrow.parquet as pq
 from snakemake.exceptions import WorkflowError
+
+# The library is importable by the rules and their jobs (local, conda or SLURM) whether or not
+# it was pip-installed: jobs inherit the environment of the snakemake process.
+_SOURCE = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, _SOURCE)
+# (Set, not required: so no `envvars:` directive.)
+os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 
@@ -72,6 +82,22 @@ def source_inputs(wildcards):
     return {"metadata": metadata_dir(wildcards.dataset), "audio": f"{base}/{archive}"}
 
 
+def download_inputs(wildcards):
+    """The demo's archives are files this workflow makes; FMA's come from the internet."""
+    if DATASETS[wildcards.dataset]["kind"] != "demo":
+        return {}
+    base = f"{RESOURCES}/{wildcards.dataset}"
+    return {"archive": f"{base}/{wildcards.archive}.zip", "checksums": f"{base}/checksums.json"}
+
+
+def decode_inputs(wildcards):
+    inputs = {"tracks": f"{dataset_dir(wildcards.dataset)}/tracks.parquet"}
+    archive = audio_archive(wildcards.dataset)
+    if archive is not None:
+        inputs["audio"] = f"{dataset_dir(wildcards.dataset)}/raw/{archive}"
+    return inputs
+
+
 def n_shards(dataset):
     """Shards of a dataset, known once track selection (a checkpoint) has run."""
     tracks = checkpoints.select_tracks.get(dataset=dataset).output.tracks
@@ -100,5 +126,5 @@ def metrics_files(wildcards):
 
 
 def report_targets(dataset):
-    report = f"{dataset_dir(dataset)}/report"
-    return [f"{report}/metrics.csv", f"{report}/metrics.md", f"{report}/failures.csv"]
+    report_dir = f"{dataset_dir(dataset)}/report"
+    return [f"{report_dir}/metrics.csv", f"{report_dir}/metrics.md", f"{report_dir}/failures.csv"]

@@ -15,16 +15,10 @@ rule generate_demo_archives:
         f"{RESULTS}/{{dataset}}/logs/generate_demo_archives.log",
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/generate_demo_archives.py"
-
-
-def download_inputs(wildcards):
-    """The demo's archives are files this workflow makes; FMA's come from the internet."""
-    if DATASETS[wildcards.dataset]["kind"] != "demo":
-        return {}
-    base = f"{RESOURCES}/{wildcards.dataset}"
-    return {"archive": f"{base}/{wildcards.archive}.zip", "checksums": f"{base}/checksums.json"}
 
 
 rule download_archive:
@@ -44,6 +38,8 @@ rule download_archive:
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
         runtime=24 * 60,
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/download_archive.py"
 
@@ -60,6 +56,8 @@ rule extract_archive:
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
         runtime=6 * 60,
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/extract_archive.py"
 
@@ -81,5 +79,7 @@ checkpoint select_tracks:
         f"{RESULTS}/{{dataset}}/logs/select_tracks.log",
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/select_tracks.py"

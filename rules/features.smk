@@ -3,14 +3,6 @@
 # only; an edit to the decoding settings reruns every feature.
 
 
-def decode_inputs(wildcards):
-    inputs = {"tracks": f"{dataset_dir(wildcards.dataset)}/tracks.parquet"}
-    archive = audio_archive(wildcards.dataset)
-    if archive is not None:
-        inputs["audio"] = f"{dataset_dir(wildcards.dataset)}/raw/{archive}"
-    return inputs
-
-
 rule decode_audio:
     input:
         unpack(decode_inputs),
@@ -25,6 +17,8 @@ rule decode_audio:
     resources:
         mem_mb=resources_for("features_mem_mb", 4000),
         runtime=resources_for("runtime_min", 60),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/decode_audio.py"
 
@@ -42,5 +36,7 @@ rule compute_features:
     resources:
         mem_mb=resources_for("features_mem_mb", 4000),
         runtime=resources_for("runtime_min", 60),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/compute_features.py"

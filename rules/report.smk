@@ -15,5 +15,7 @@ rule metrics_table:
         f"{RESULTS}/{{dataset}}/logs/report/metrics_table.log",
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/metrics_table.py"

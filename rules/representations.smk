@@ -17,5 +17,7 @@ rule baseline_representation:
     resources:
         mem_mb=resources_for("features_mem_mb", 4000),
         runtime=resources_for("runtime_min", 60),
+    conda:
+        "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/baseline_representation.py"

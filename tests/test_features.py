@@ -29,7 +29,7 @@ def test_window_is_resampled_and_short_clips_padded(tone):
 
 @pytest.mark.parametrize(
     "content, reason",
-    [(b"", "undecodable"), (b"this is not audio at all" * 40, "undecodable")],
+    [(b"", "empty file"), (b"this is not audio at all" * 40, "undecodable")],
 )
 def test_broken_files_are_unusable(tmp_path, content, reason):
     path = tmp_path / "broken.mp3"

@@ -57,6 +57,8 @@ def decode_window(path: str, settings: DecodeSettings) -> np.ndarray:
     """
     if not os.path.exists(path):
         raise UnusableTrack("missing file", str(path))
+    if os.path.getsize(path) == 0:
+        raise UnusableTrack("empty file", "0 bytes")
     try:
         handle = sf.SoundFile(path)
     except (sf.LibsndfileError, RuntimeError, OSError) as error:

@@ -30,9 +30,13 @@ def parallel_map(function: Callable, items: Sequence, workers: int, desc: str, p
     bar = partial(tqdm, total=len(items), desc=desc, disable=not progress, mininterval=2.0)
     if workers <= 1 or len(items) < 2:
         return [function(item) for item in bar(items)]
-    chunksize = max(1, len(items) // (workers * 4))
+    # The first item runs here: librosa's lazy imports and caches warm up once in the parent
+    # and the forked workers inherit them, instead of each paying about 1.5 s.
+    first = function(items[0])
+    rest = items[1:]
+    chunksize = max(1, len(rest) // (workers * 4))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(bar(pool.map(function, items, chunksize=chunksize)))
+        return [first, *bar(pool.map(function, rest, chunksize=chunksize))]
 
 
 def _decode_one(path: str, settings: DecodeSettings) -> np.ndarray | UnusableTrack:

@@ -64,7 +64,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table."""
     if frame.empty:
         return "_no results_\n"
-    return frame.to_markdown(index=False) + "\n"
+    return frame.to_markdown(index=False, disable_numparse=True) + "\n"
 
 
 def gather_failures(failure_paths: Iterable[str | Path], excluded_csv: str | Path | None = None) -> pd.DataFrame:

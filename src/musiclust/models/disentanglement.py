@@ -1,0 +1,99 @@
+"""Latent-space disentanglement statistics of one trained model (second study, hard task).
+
+* ``mean_abs_correlation``: mean |Pearson r| over all pairs ``i != j`` of latent dimensions of
+  the encoder means (lower = more independent dimensions). Dimensions with (near) zero
+  variance have no defined correlation and are left out of the pairs; with fewer than two
+  varying dimensions the value is NaN.
+* ``variance_per_dim``: variance of each mean dimension over the data set.
+* ``active_dims_kl``: dimensions whose mean KL to the prior exceeds ``kl_threshold`` nats
+  (default 0.01): the posterior-collapse count. None for deterministic models (no KL).
+* ``active_dims_variance``: dimensions whose mean varies across inputs, ``Var(mu_j) >
+  variance_threshold`` (default 0.01): the definition of Burda et al. (2016).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+KL_THRESHOLD = 0.01
+VARIANCE_THRESHOLD = 0.01
+_CONSTANT_VARIANCE = 1e-12  # below this a dimension counts as constant for correlations
+
+
+@dataclass(frozen=True)
+class DisentanglementStats:
+    """Disentanglement numbers of one latent space; ``as_row`` gives a flat table row."""
+
+    latent_dim: int
+    n_samples: int
+    mean_abs_correlation: float
+    max_abs_correlation: float
+    variance_per_dim: np.ndarray
+    kl_per_dim: np.ndarray | None
+    active_dims_kl: int | None
+    active_dims_variance: int
+    kl_threshold: float
+    variance_threshold: float
+
+    def as_row(self) -> dict[str, Any]:
+        """Scalars plus per-dimension lists (JSON/Parquet friendly)."""
+        return {
+            "latent_dim": self.latent_dim,
+            "n_samples": self.n_samples,
+            "mean_abs_correlation": self.mean_abs_correlation,
+            "max_abs_correlation": self.max_abs_correlation,
+            "mean_variance": float(self.variance_per_dim.mean()),
+            "active_dims_kl": self.active_dims_kl,
+            "active_dims_variance": self.active_dims_variance,
+            "kl_threshold": self.kl_threshold,
+            "variance_threshold": self.variance_threshold,
+            "variance_per_dim": self.variance_per_dim.tolist(),
+            "kl_per_dim": None if self.kl_per_dim is None else self.kl_per_dim.tolist(),
+        }
+
+
+def abs_correlation_matrix(mu: np.ndarray) -> np.ndarray:
+    """``|Pearson r|`` between latent dimensions, NaN for pairs involving a constant dimension."""
+    mu = np.asarray(mu, dtype=np.float64)
+    centred = mu - mu.mean(axis=0)
+    std = np.sqrt((centred**2).mean(axis=0))
+    varying = std**2 > _CONSTANT_VARIANCE
+    scaled = np.where(varying, centred / np.where(varying, std, 1.0), 0.0)
+    corr = np.abs(scaled.T @ scaled / len(mu))
+    corr[~varying, :] = np.nan
+    corr[:, ~varying] = np.nan
+    return np.clip(corr, 0.0, 1.0)
+
+
+def disentanglement(mu: np.ndarray, kl_per_dim: np.ndarray | None = None, *,
+                    kl_threshold: float = KL_THRESHOLD,
+                    variance_threshold: float = VARIANCE_THRESHOLD) -> DisentanglementStats:
+    """Statistics of latent means ``mu`` ``(n, d)`` and optional per-dimension mean KL ``(d,)``."""
+    mu = np.asarray(mu, dtype=np.float64)
+    if mu.ndim != 2 or len(mu) < 2:
+        raise ValueError(f"mu must be (n_samples >= 2, latent_dim), got shape {mu.shape}")
+    n_samples, latent_dim = mu.shape
+    corr = abs_correlation_matrix(mu)
+    off_diagonal = corr[~np.eye(latent_dim, dtype=bool)]
+    off_diagonal = off_diagonal[~np.isnan(off_diagonal)]
+    variance = mu.var(axis=0)
+    kl = None
+    if kl_per_dim is not None:
+        kl = np.asarray(kl_per_dim, dtype=np.float64).reshape(-1)
+        if kl.shape != (latent_dim,):
+            raise ValueError(f"kl_per_dim has {kl.size} values, expected {latent_dim}")
+    return DisentanglementStats(
+        latent_dim=latent_dim,
+        n_samples=n_samples,
+        mean_abs_correlation=float(off_diagonal.mean()) if off_diagonal.size else float("nan"),
+        max_abs_correlation=float(off_diagonal.max()) if off_diagonal.size else float("nan"),
+        variance_per_dim=variance,
+        kl_per_dim=kl,
+        active_dims_kl=None if kl is None else int((kl > kl_threshold).sum()),
+        active_dims_variance=int((variance > variance_threshold).sum()),
+        kl_threshold=kl_threshold,
+        variance_threshold=variance_threshold,
+    )

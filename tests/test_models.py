@@ -1,0 +1,348 @@
+"""Autoencoder family: shapes, losses, conditioning, trainer reproducibility/resume/divergence."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from musiclust.models import (
+    FAMILIES,
+    TrainConfig,
+    TrainingDiverged,
+    build_model,
+    disentanglement,
+    encode,
+    get_family,
+    kl_divergence,
+    kl_per_dim,
+    load_checkpoint,
+    load_model,
+    train,
+    vae_loss,
+)
+from musiclust.models import trainer as trainer_module
+
+SMALL_CONV = {"channels": [4, 8, 8, 16], "latent_dim": 8}
+SMALL_MLP = {"hidden": [32, 16], "latent_dim": 4}
+
+
+def _images(n: int = 16, shape: tuple[int, ...] = (1, 20, 128), seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n, *shape)).astype(np.float32)
+
+
+def _config(**overrides: object) -> TrainConfig:
+    settings = {"epochs": 2, "batch_size": 4, "seed": 0, "device": "cpu", "threads": 1}
+    settings.update(overrides)
+    return TrainConfig(**settings)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+@pytest.mark.parametrize("family", ["conv_vae", "beta_vae", "cvae", "conv_ae"])
+@pytest.mark.parametrize("shape", [(1, 20, 128), (20, 128), (1, 32, 64), (2, 17, 30)])
+def test_conv_families_reconstruct_input_shape(family: str, shape: tuple[int, ...]) -> None:
+    n_classes = 3 if family == "cvae" else None
+    model = build_model(family, shape, n_classes, SMALL_CONV)
+    x = torch.randn(3, *shape)
+    labels = torch.tensor([0, 1, 2]) if family == "cvae" else None
+    output = model(x, labels)
+    assert output.reconstruction.shape == x.shape
+    assert output.mu.shape == (3, 8)
+    assert (output.logvar is None) == (family == "conv_ae")
+    if output.logvar is not None:
+        assert output.logvar.shape == (3, 8)
+
+
+@pytest.mark.parametrize("kernel_size", [3, 4])
+def test_conv_vae_default_channels_on_log_mel(kernel_size: int) -> None:
+    model = build_model("conv_vae", (1, 128, 256), None, {"kernel_size": kernel_size})
+    x = torch.randn(2, 1, 128, 256)
+    with torch.no_grad():
+        assert model.encoder.feature_map(x).shape == (2, 128, 8, 16)  # the study's bottleneck
+        output = model(x)
+    assert output.reconstruction.shape == (2, 1, 128, 256)
+    assert output.mu.shape == output.logvar.shape == (2, 32)
+
+
+def test_conv_vae_pads_mfcc_images_and_crops_back() -> None:
+    model = build_model("conv_vae", (1, 20, 128), None, {})
+    assert (model.encoder.padded_height, model.encoder.padded_width) == (32, 128)
+    assert model.encoder.feature_shape == (128, 2, 8)
+    assert model.decode(torch.zeros(2, 32)).shape == (2, 1, 20, 128)
+
+
+def test_mlp_vae_shapes_and_asymmetric_decoder() -> None:
+    model = build_model("vae", (40,), None, {})
+    output = model(torch.randn(5, 40))
+    assert output.reconstruction.shape == (5, 40) and output.mu.shape == (5, 32)
+    study_one = build_model("vae", (768,), None, {"hidden": [256, 128], "decoder_hidden": [256], "latent_dim": 16})
+    assert study_one(torch.randn(2, 768)).reconstruction.shape == (2, 768)
+    assert [m.out_features for m in study_one.decoder if isinstance(m, torch.nn.Linear)] == [256]
+
+
+def test_registry_rejects_unknown_family_unsuitable_input_and_options() -> None:
+    with pytest.raises(ValueError, match="known: vae, conv_vae, beta_vae, cvae, conv_ae"):
+        get_family("gan")
+    with pytest.raises(ValueError, match="'vae' family"):
+        build_model("conv_vae", (40,), None, {})
+    with pytest.raises(ValueError, match="flatten"):
+        build_model("vae", (1, 20, 128), None, {})
+    with pytest.raises(ValueError, match="unknown architecture option"):
+        build_model("conv_vae", (1, 20, 128), None, {"chanels": [4]})
+    with pytest.raises(ValueError, match="n_classes"):
+        build_model("cvae", (1, 20, 128), None, {})
+    assert FAMILIES["cvae"].conditional and FAMILIES["cvae"].default_beta == 0.5
+    assert not FAMILIES["conv_ae"].variational
+    assert FAMILIES["vae"].input_ranks == (1,)
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def test_kl_of_known_gaussians() -> None:
+    zero = torch.zeros(4, 3)
+    assert torch.equal(kl_per_dim(zero, zero), torch.zeros(4, 3))
+    mu = torch.tensor([[1.0, 0.0]])
+    logvar = torch.tensor([[0.0, math.log(2.0)]])
+    # KL(N(1,1)||N(0,1)) = 0.5; KL(N(0,2)||N(0,1)) = 0.5 * (2 - 1 - ln 2)
+    expected = torch.tensor([[0.5, 0.5 * (1.0 - math.log(2.0))]])
+    assert torch.allclose(kl_per_dim(mu, logvar), expected)
+    assert math.isclose(kl_divergence(mu, logvar).item(), 0.5 + 0.5 * (1 - math.log(2.0)), rel_tol=1e-6)
+
+
+def test_beta_scales_the_kl_term_only() -> None:
+    generator = torch.Generator().manual_seed(0)
+    x, x_hat = torch.randn(4, 10, generator=generator), torch.randn(4, 10, generator=generator)
+    mu, logvar = torch.randn(4, 3, generator=generator), torch.randn(4, 3, generator=generator)
+    at_zero = vae_loss(x_hat, x, mu, logvar, beta=0.0)
+    assert torch.equal(at_zero.total, at_zero.reconstruction)
+    assert torch.isclose(at_zero.reconstruction, ((x_hat - x) ** 2).mean())
+    one, four = vae_loss(x_hat, x, mu, logvar, 1.0), vae_loss(x_hat, x, mu, logvar, 4.0)
+    assert torch.isclose(four.total - four.reconstruction, 4 * (one.total - one.reconstruction))
+    deterministic = vae_loss(x_hat, x, mu, None, 4.0)
+    assert deterministic.kl.item() == 0.0 and torch.equal(deterministic.total, deterministic.reconstruction)
+
+
+def test_history_loss_is_reconstruction_plus_beta_kl(tmp_path: Path) -> None:
+    result = train("beta_vae", SMALL_CONV, _images(), None, _config(beta=4.0), tmp_path / "b.pt", progress=False)
+    history = result.history
+    assert list(history.columns) == ["epoch", "loss", "reconstruction", "kl", "beta", "time_s"]
+    assert np.allclose(history["loss"], history["reconstruction"] + 4.0 * history["kl"], rtol=1e-5)
+    assert (history["beta"] == 4.0).all()
+
+
+# --------------------------------------------------------------------------- conditioning
+
+
+def test_cvae_decoder_depends_on_label() -> None:
+    torch.manual_seed(0)
+    model = build_model("cvae", (1, 20, 128), 4, SMALL_CONV).eval()
+    assert model.embedding.embedding_dim == 16 and model.embedding.num_embeddings == 4
+    z = torch.randn(2, 8)
+    with torch.no_grad():
+        a = model.decode(z, torch.tensor([0, 0]))
+        b = model.decode(z, torch.tensor([1, 1]))
+        assert not torch.allclose(a, b)
+        x = torch.randn(2, 1, 20, 128)
+        mu_no_label, _ = model.encode(x)  # the study's encoder does not see the label
+        mu_label, _ = model.encode(x, torch.tensor([3, 3]))
+        assert torch.equal(mu_no_label, mu_label)
+    with pytest.raises(ValueError, match="labels"):
+        model.decode(z)
+
+
+def test_cvae_condition_encoder_option() -> None:
+    torch.manual_seed(0)
+    model = build_model("cvae", (1, 20, 128), 3, {**SMALL_CONV, "condition_encoder": True}).eval()
+    x = torch.randn(2, 1, 20, 128)
+    with torch.no_grad():
+        assert not torch.allclose(model.encode(x, torch.tensor([0, 0]))[0], model.encode(x, torch.tensor([2, 2]))[0])
+    with pytest.raises(ValueError, match="labels"):
+        model.encode(x)
+
+
+def test_cvae_training_needs_labels_and_maps_them(tmp_path: Path) -> None:
+    data = _images()
+    with pytest.raises(ValueError, match="labels"):
+        train("cvae", SMALL_CONV, data, None, _config(), tmp_path / "c.pt", progress=False)
+    genres = np.array(["rock", "folk", "pop", "hiphop"] * 4)
+    result = train("cvae", SMALL_CONV, data, genres, _config(epochs=1), tmp_path / "c.pt", progress=False)
+    assert result.classes.tolist() == ["folk", "hiphop", "pop", "rock"]
+    assert result.model.n_classes == 4
+    assert result.mu.shape == (16, 8) and result.logvar.shape == (16, 8)
+
+
+# --------------------------------------------------------------------------- trainer
+
+
+def test_same_seed_gives_identical_latents_and_other_seed_differs(tmp_path: Path) -> None:
+    data = _images()
+    first = train("conv_vae", SMALL_CONV, data, None, _config(), tmp_path / "a.pt", progress=False)
+    second = train("conv_vae", SMALL_CONV, data, None, _config(), tmp_path / "b.pt", progress=False)
+    other = train("conv_vae", SMALL_CONV, data, None, _config(seed=1), tmp_path / "c.pt", progress=False)
+    assert np.array_equal(first.mu, second.mu) and np.array_equal(first.logvar, second.logvar)
+    assert np.array_equal(first.history["loss"], second.history["loss"])
+    assert not np.array_equal(first.mu, other.mu)
+    assert first.mu.dtype == np.float32 and first.mu.shape == (16, 8)
+    assert first.kl_per_dim.shape == (8,) and (first.kl_per_dim >= 0).all()
+
+
+def test_result_latents_match_encode_in_input_order(tmp_path: Path) -> None:
+    data = _images()
+    result = train("conv_vae", SMALL_CONV, data, None, _config(epochs=1), tmp_path / "a.pt", progress=False)
+    mu, logvar = encode(result.model, data[::-1].copy(), None, batch_size=5, device="cpu")
+    assert np.allclose(mu[::-1], result.mu, atol=1e-6) and np.allclose(logvar[::-1], result.logvar, atol=1e-6)
+    expected_kl = (-0.5 * (1 + result.logvar - result.mu**2 - np.exp(result.logvar))).mean(axis=0)
+    assert np.allclose(result.kl_per_dim, expected_kl, atol=1e-6)
+
+
+class _Killed(Exception):
+    pass
+
+
+def _kill_after_epoch(epoch: int):
+    def log(message: str) -> None:
+        if f" epoch {epoch}/" in message:
+            raise _Killed(message)
+    return log
+
+
+def test_resume_after_kill_gives_uninterrupted_latents(tmp_path: Path) -> None:
+    data = _images()
+    reference = train("conv_vae", SMALL_CONV, data, None, _config(epochs=3), tmp_path / "ref.pt", progress=False)
+    checkpoint = tmp_path / "killed.pt"
+    with pytest.raises(_Killed):
+        train("conv_vae", SMALL_CONV, data, None, _config(epochs=3), checkpoint, log=_kill_after_epoch(1), progress=False)
+    saved = load_checkpoint(checkpoint)
+    assert saved["epoch"] == 1 and not saved["finished"]
+    messages: list[str] = []
+    resumed = train("conv_vae", SMALL_CONV, data, None, _config(epochs=3), checkpoint, log=messages.append, progress=False)
+    assert resumed.resumed_from_epoch == 1 and resumed.epochs_run == 2
+    assert any("resuming" in m for m in messages)
+    assert np.array_equal(resumed.mu, reference.mu) and np.array_equal(resumed.logvar, reference.logvar)
+    assert np.array_equal(resumed.history["loss"], reference.history["loss"])
+
+
+def test_more_epochs_continue_a_finished_shorter_run(tmp_path: Path) -> None:
+    data = _images()
+    reference = train("vae", SMALL_MLP, data[:, 0, 0, :40], None, _config(epochs=2), tmp_path / "ref.pt", progress=False)
+    checkpoint = tmp_path / "grow.pt"
+    train("vae", SMALL_MLP, data[:, 0, 0, :40], None, _config(epochs=1), checkpoint, progress=False)
+    assert load_checkpoint(checkpoint)["finished"]
+    grown = train("vae", SMALL_MLP, data[:, 0, 0, :40], None, _config(epochs=2), checkpoint, progress=False)
+    assert grown.resumed_from_epoch == 1 and np.array_equal(grown.mu, reference.mu)
+
+
+def test_finished_checkpoint_is_reused_and_changed_config_retrains(tmp_path: Path) -> None:
+    data = _images()
+    checkpoint = tmp_path / "m.pt"
+    first = train("conv_vae", SMALL_CONV, data, None, _config(), checkpoint, progress=False)
+    messages: list[str] = []
+    again = train("conv_vae", SMALL_CONV, data, None, _config(), checkpoint, log=messages.append, progress=False)
+    assert again.epochs_run == 0 and np.array_equal(again.mu, first.mu)
+    assert len(again.history) == 2 and any("encoding only" in m for m in messages)
+    messages.clear()
+    changed = train("conv_vae", SMALL_CONV, data, None, _config(learning_rate=1e-2), checkpoint,
+                    log=messages.append, progress=False)
+    assert changed.resumed_from_epoch == 0 and changed.epochs_run == 2
+    assert any("from scratch" in m and "learning_rate" in m for m in messages)
+    model, saved = load_model(checkpoint)
+    assert saved["config"]["learning_rate"] == 1e-2 and saved["finished"]
+    assert np.allclose(encode(model, data, None, 8, "cpu")[0], changed.mu, atol=1e-6)
+
+
+def test_checkpoint_contents(tmp_path: Path) -> None:
+    checkpoint = tmp_path / "sub" / "m.pt"
+    train("conv_vae", SMALL_CONV, _images(), None, _config(epochs=1), checkpoint, model_name="mels_conv_vae",
+          progress=False)
+    saved = load_checkpoint(checkpoint)
+    for key in ("model_state", "optimizer_state", "epoch", "history", "rng", "family", "arch", "config",
+                "input_shape", "n_classes", "finished"):
+        assert key in saved
+    assert set(saved["rng"]) == {"python", "numpy", "torch_cpu", "torch_cuda", "shuffle"}
+    assert saved["arch"]["channels"] == [4, 8, 8, 16] and saved["arch"]["kernel_size"] == 4
+    assert saved["input_shape"] == [1, 20, 128] and saved["model_name"] == "mels_conv_vae"
+    assert [p.name for p in checkpoint.parent.iterdir()] == ["m.pt"]  # no temp file left behind
+
+
+def test_conv_ae_has_no_logvar_or_kl(tmp_path: Path) -> None:
+    result = train("conv_ae", SMALL_CONV, _images(), None, _config(epochs=1, beta=4.0), tmp_path / "ae.pt",
+                   progress=False)
+    assert result.logvar is None and result.kl_per_dim is None
+    assert result.mu.shape == (16, 8)
+    assert (result.history["kl"] == 0).all() and (result.history["loss"] == result.history["reconstruction"]).all()
+
+
+def test_infinite_input_raises_training_diverged(tmp_path: Path) -> None:
+    data = _images()
+    data[3, 0, 5, 7] = np.inf
+    checkpoint = tmp_path / "inf.pt"
+    with pytest.raises(TrainingDiverged, match=r"mels_s0: training diverged at epoch 1/2") as caught:
+        train("conv_vae", SMALL_CONV, data, None, _config(), checkpoint, model_name="mels_s0", progress=False)
+    assert "NaN/inf" in str(caught.value) and "non-finite values 1" in str(caught.value)
+    assert not checkpoint.exists()
+
+
+def test_huge_learning_rate_raises_training_diverged(tmp_path: Path) -> None:
+    with pytest.raises(TrainingDiverged, match=r"epoch 1/2.*learning rate too high"):
+        train("conv_vae", SMALL_CONV, _images(), None, _config(learning_rate=1e30), tmp_path / "lr.pt",
+              model_name="mels_s0", progress=False)
+
+
+def test_divergence_in_a_later_epoch_leaves_an_unfinished_checkpoint(tmp_path: Path, monkeypatch) -> None:
+    calls = {"n": 0}
+    real_loss = trainer_module.vae_loss
+
+    def loss_turning_nan(*args, **kwargs):
+        calls["n"] += 1
+        terms = real_loss(*args, **kwargs)
+        if calls["n"] > 4:  # 16 rows / batch 4: NaN from the first batch of epoch 2
+            return terms._replace(total=terms.total * float("nan"))
+        return terms
+
+    monkeypatch.setattr(trainer_module, "vae_loss", loss_turning_nan)
+    checkpoint = tmp_path / "late.pt"
+    with pytest.raises(TrainingDiverged, match=r"cvae_genre: training diverged at epoch 2/2"):
+        train("conv_vae", SMALL_CONV, _images(), None, _config(), checkpoint, model_name="cvae_genre", progress=False)
+    saved = load_checkpoint(checkpoint)
+    assert saved["epoch"] == 1 and not saved["finished"]
+
+
+def test_config_validation() -> None:
+    with pytest.raises(ValueError, match="epochs"):
+        TrainConfig(epochs=0, batch_size=4)
+    with pytest.raises(ValueError, match="beta"):
+        TrainConfig(epochs=1, batch_size=4, beta=-1.0)
+
+
+# --------------------------------------------------------------------------- disentanglement
+
+
+def test_disentanglement_on_hand_made_latents() -> None:
+    rng = np.random.default_rng(0)
+    independent = rng.standard_normal((20000, 4))
+    stats = disentanglement(independent, kl_per_dim=np.array([0.5, 0.02, 0.005, 0.0]))
+    assert stats.mean_abs_correlation < 0.02
+    assert stats.active_dims_kl == 2 and stats.active_dims_variance == 4
+    assert np.allclose(stats.variance_per_dim, 1.0, atol=0.05)
+
+    column = rng.standard_normal(500)
+    duplicated = np.stack([column, column], axis=1)
+    assert disentanglement(duplicated).mean_abs_correlation == pytest.approx(1.0)
+    negated = np.stack([column, -2 * column, rng.standard_normal(500)], axis=1)
+    stats = disentanglement(negated, kl_threshold=0.1)
+    assert stats.max_abs_correlation == pytest.approx(1.0)
+    assert 0.3 < stats.mean_abs_correlation < 0.4  # pairs: 1, ~0, ~0
+    assert stats.active_dims_kl is None
+
+    collapsed = np.stack([column, np.full(500, 0.3), 0.01 * column + rng.standard_normal(500) * 1e-3], axis=1)
+    stats = disentanglement(collapsed)
+    assert stats.active_dims_variance == 1  # constant and tiny-variance dims are inactive
+    assert math.isfinite(stats.mean_abs_correlation)  # the constant dim is left out of the pairs
+    row = stats.as_row()
+    assert row["latent_dim"] == 3 and len(row["variance_per_dim"]) == 3

@@ -1,0 +1,144 @@
+"""Workflow tests: run ``snakemake`` for real on a tiny demo, then check what edits rerun.
+
+One real run (session-scoped) goes from demo generation through download, extraction,
+selection, decoding, features, representations and clustering to the report tables. The
+incremental-rerun tests then ask Snakemake for a dry run after a config edit and compare the
+jobs it plans with the jobs the edit should touch.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+
+pytestmark = pytest.mark.workflow
+
+
+def tiny_config() -> dict:
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["datasets"]["demo"]["demo"].update(n_genres=6, tracks_per_genre=4, clip_seconds=8.0, n_broken=3)
+    config["features"]["shard_size"] = 16
+    config["features"]["threads"] = 1
+    config["seeds"] = [0]
+    return config
+
+
+def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+    config_path = workdir / "config.yaml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+               "--configfile", str(config_path), "--cores", "2", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+def planned_jobs(workdir: Path, config: dict) -> Counter:
+    """Jobs per rule that a dry run plans (Snakemake's "Job stats" table)."""
+    result = snakemake(workdir, config, "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    if "Nothing to be done" in output:
+        return Counter()
+    stats = output[output.index("Job stats:"):]
+    counts = Counter()
+    for line in stats.splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)\s*$", line.strip())
+        if not match:
+            break
+        if match.group(1) != "total":
+            counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("workflow")
+    config = tiny_config()
+    result = snakemake(workdir, config)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return workdir, config
+
+
+def test_full_run_reaches_the_metrics_table(demo_run):
+    workdir, config = demo_run
+    report = workdir / "results" / "demo" / "report"
+    metrics = pd.read_csv(report / "metrics.csv")
+    expected = {(r, a) for r in config["representations"] for a in config["clustering"]["algorithms"]}
+    assert set(zip(metrics["representation"], metrics["algorithm"])) == expected
+    kmeans = metrics[metrics["algorithm"] == "kmeans"]
+    assert (kmeans["n_clusters"] == 6).all()
+    assert kmeans["ari"].notna().all() and kmeans["silhouette"].notna().all()
+    assert "| pca_mel" in (report / "metrics.md").read_text()
+
+
+def test_broken_files_are_recorded_and_left_out(demo_run):
+    workdir, _ = demo_run
+    failures = pd.read_csv(workdir / "results" / "demo" / "report" / "failures.csv")
+    assert len(failures) == 3
+    assert set(failures["stage"]) == {"decode"}
+    assert "empty file" in set(failures["reason"])
+    metrics = pd.read_csv(workdir / "results" / "demo" / "report" / "metrics.csv")
+    # 6 genres × 4 tracks are usable; the 3 broken files never reach clustering.
+    assert (metrics["n_tracks"] == 24).all()
+
+
+def test_a_finished_run_has_nothing_to_do(demo_run):
+    workdir, config = demo_run
+    assert planned_jobs(workdir, config) == Counter()
+
+
+def test_dbscan_eps_reruns_only_dbscan_and_tables(demo_run):
+    workdir, config = demo_run
+    edited = copy.deepcopy(config)
+    edited["clustering"]["algorithms"]["dbscan"]["eps"] = 2.5
+    n_reps = len(config["representations"])
+    assert planned_jobs(workdir, edited) == Counter(
+        {"cluster": n_reps, "clustering_metrics": n_reps, "metrics_table": 1, "all": 1}
+    )
+
+
+def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
+    workdir, config = demo_run
+    edited = copy.deepcopy(config)
+    edited["features"]["mel"]["n_mels"] = 64
+    jobs = planned_jobs(workdir, edited)
+    mel_reps = [r for r, spec in config["representations"].items() if spec["features"] == "mel"]
+    n_algorithms = len(config["clustering"]["algorithms"])
+    assert jobs == Counter({
+        "compute_features": 2,  # the two mel shards, not the MFCC shards
+        "baseline_representation": len(mel_reps),
+        "cluster": len(mel_reps) * n_algorithms,
+        "clustering_metrics": len(mel_reps) * n_algorithms,
+        "metrics_table": 1,
+        "all": 1,
+    })
+    for rule in ("download_archive", "extract_archive", "decode_audio", "select_tracks"):
+        assert rule not in jobs
+
+
+def test_invalid_config_stops_before_any_job(tmp_path):
+    config = tiny_config()
+    config["features"]["mel"]["n_mels"] = -3
+    result = snakemake(tmp_path, config, "--dry-run")
+    assert result.returncode != 0
+    assert "features.mel.n_mels: -3 is less than the minimum of 1" in result.stdout + result.stderr
+    config = tiny_config()
+    config["dataset"] = "nonexistent"
+    result = snakemake(tmp_path, config, "--dry-run")
+    assert "dataset: 'nonexistent' is not defined under datasets" in result.stdout + result.stderr
+
+
+def test_lint_is_clean():
+    result = subprocess.run([str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--lint"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
