@@ -1,6 +1,7 @@
 # Helpers shared by the rules: config validation, paths, wildcard constraints and the
 # input functions that expand over shards, representations, algorithms and seeds.
 import os
+import re
 import sys
 
 import pyarrow.parquet as pq
@@ -14,6 +15,7 @@ sys.path.insert(0, _SOURCE)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
 from musiclust.config_validation import ConfigError, load_schema, validate_config
+from musiclust.representations.registry import BASELINE_FAMILIES, expand_representations, is_learned
 
 try:
     validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
@@ -23,11 +25,12 @@ except ConfigError as error:
 RESULTS = config.get("results_dir", "results")
 RESOURCES = config.get("resources_dir", "resources")
 DATASETS = config["datasets"]
-REPRESENTATIONS = config["representations"]
+# β sweeps expanded: one representation per β.
+REPRESENTATIONS = expand_representations(config["representations"])
 ALGORITHMS = list(config["clustering"]["algorithms"])
 SEEDS = config["seeds"]
 FEATURE_KINDS = ["mel", "mfcc_stats", "mfcc2d"]
-BASELINE_FAMILIES = {"pca", "raw"}
+TRAINING = config.get("training", {})
 
 
 def names_of(kind):
@@ -36,7 +39,11 @@ def names_of(kind):
 
 def alternatives(names):
     """A regex matching exactly one of ``names`` (or nothing, for an empty list)."""
-    return "|".join(names) if names else "(?!x)x"
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+def representations_of(learned):
+    return [name for name, spec in REPRESENTATIONS.items() if is_learned(spec) == learned]
 
 
 wildcard_constraints:
@@ -125,6 +132,18 @@ def metrics_files(wildcards):
     )
 
 
+def learned_model_files(wildcards):
+    base = f"{dataset_dir(wildcards.dataset)}/models"
+    runs = [(rep, seed) for rep in representations_of(learned=True) for seed in SEEDS]
+    return {
+        "latents": [f"{base}/{rep}/seed-{seed}/latents.parquet" for rep, seed in runs],
+        "histories": [f"{base}/{rep}/seed-{seed}/history.parquet" for rep, seed in runs],
+    }
+
+
 def report_targets(dataset):
     report_dir = f"{dataset_dir(dataset)}/report"
-    return [f"{report_dir}/metrics.csv", f"{report_dir}/metrics.md", f"{report_dir}/failures.csv"]
+    targets = [f"{report_dir}/metrics.csv", f"{report_dir}/metrics.md", f"{report_dir}/failures.csv"]
+    if representations_of(learned=True):
+        targets += [f"{report_dir}/disentanglement.csv", f"{report_dir}/disentanglement.md"]
+    return targets

@@ -19,3 +19,21 @@ rule metrics_table:
         "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/metrics_table.py"
+
+
+rule disentanglement_table:
+    input:
+        unpack(learned_model_files),
+    output:
+        csv=f"{RESULTS}/{{dataset}}/report/disentanglement.csv",
+        markdown=f"{RESULTS}/{{dataset}}/report/disentanglement.md",
+    params:
+        kl_threshold=config.get("analysis", {}).get("active_kl_threshold", 0.01),
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/disentanglement_table.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/disentanglement_table.py"

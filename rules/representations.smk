@@ -9,7 +9,7 @@ rule baseline_representation:
     output:
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
     wildcard_constraints:
-        rep=alternatives([n for n, r in REPRESENTATIONS.items() if r["family"] in BASELINE_FAMILIES]),
+        rep=alternatives(representations_of(learned=False)),
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
     log:
@@ -21,3 +21,29 @@ rule baseline_representation:
         "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/baseline_representation.py"
+
+
+rule train_model:
+    input:
+        features=representation_features,
+        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
+    output:
+        checkpoint=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/checkpoint.pt",
+        history=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/history.parquet",
+        latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
+    wildcard_constraints:
+        rep=alternatives(representations_of(learned=True)),
+    params:
+        spec=lambda wc: REPRESENTATIONS[wc.rep],
+        defaults={k: v for k, v in TRAINING.items() if k not in ("threads", "gpus", "mem_mb", "runtime_min")},
+    threads: TRAINING.get("threads", 1)
+    log:
+        f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
+    resources:
+        mem_mb=TRAINING.get("mem_mb", 4000),
+        runtime=TRAINING.get("runtime_min", 240),
+        gpu=TRAINING.get("gpus", 0),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/train_model.py"

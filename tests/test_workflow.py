@@ -19,6 +19,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from musiclust.representations.registry import expand_representations, is_learned
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
@@ -31,6 +33,10 @@ def tiny_config() -> dict:
     config["features"]["shard_size"] = 16
     config["features"]["threads"] = 1
     config["seeds"] = [0]
+    for spec in config["representations"].values():
+        if "training" in spec:
+            spec["training"].update(epochs=2, batch_size=8)
+    config["representations"]["beta_vae_mfcc2d"]["betas"] = [0.5, 4]
     return config
 
 
@@ -73,7 +79,7 @@ def test_full_run_reaches_the_metrics_table(demo_run):
     workdir, config = demo_run
     report = workdir / "results" / "demo" / "report"
     metrics = pd.read_csv(report / "metrics.csv")
-    expected = {(r, a) for r in config["representations"] for a in config["clustering"]["algorithms"]}
+    expected = {(r, a) for r in expand_representations(config["representations"]) for a in config["clustering"]["algorithms"]}
     assert set(zip(metrics["representation"], metrics["algorithm"])) == expected
     kmeans = metrics[metrics["algorithm"] == "kmeans"]
     assert (kmeans["n_clusters"] == 6).all()
@@ -101,7 +107,7 @@ def test_dbscan_eps_reruns_only_dbscan_and_tables(demo_run):
     workdir, config = demo_run
     edited = copy.deepcopy(config)
     edited["clustering"]["algorithms"]["dbscan"]["eps"] = 2.5
-    n_reps = len(config["representations"])
+    n_reps = len(expand_representations(config["representations"]))
     assert planned_jobs(workdir, edited) == Counter(
         {"cluster": n_reps, "clustering_metrics": n_reps, "metrics_table": 1, "all": 1}
     )
@@ -112,11 +118,14 @@ def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
     edited = copy.deepcopy(config)
     edited["features"]["mel"]["n_mels"] = 64
     jobs = planned_jobs(workdir, edited)
-    mel_reps = [r for r, spec in config["representations"].items() if spec["features"] == "mel"]
+    mel_reps = {r: spec for r, spec in expand_representations(config["representations"]).items() if spec["features"] == "mel"}
+    learned = sum(is_learned(spec) for spec in mel_reps.values())
     n_algorithms = len(config["clustering"]["algorithms"])
     assert jobs == Counter({
         "compute_features": 2,  # the two mel shards, not the MFCC shards
-        "baseline_representation": len(mel_reps),
+        "baseline_representation": len(mel_reps) - learned,
+        "train_model": learned,
+        "disentanglement_table": 1,
         "cluster": len(mel_reps) * n_algorithms,
         "clustering_metrics": len(mel_reps) * n_algorithms,
         "metrics_table": 1,
@@ -142,3 +151,47 @@ def test_lint_is_clean():
     result = subprocess.run([str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--lint"], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_killed_training_resumes_from_its_checkpoint(demo_run, tmp_path):
+    """Kill snakemake mid-training, rerun: the job continues from its last saved epoch."""
+    import os
+    import shutil
+    import signal
+    import time
+
+    source, config = demo_run
+    workdir = tmp_path / "resume"
+    shutil.copytree(source, workdir, symlinks=True)
+    config = copy.deepcopy(config)
+    config["representations"]["conv_vae_mfcc2d"]["training"].update(epochs=40, batch_size=4)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    model_dir = workdir / "results" / "demo" / "models" / "conv_vae_mfcc2d" / "seed-0"
+    target = str(model_dir.relative_to(workdir) / "latents.parquet")
+    command = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+               "--configfile", str(workdir / "config.yaml"), "--cores", "1", target]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = workdir / "results" / "demo" / "logs" / "models" / "conv_vae_mfcc2d" / "seed-0.log"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if log.exists() and "epoch 3/40" in log.read_text():
+            break
+        assert process.poll() is None, "training finished or failed before it could be killed"
+        time.sleep(0.2)
+    else:
+        pytest.fail("training never reached epoch 3")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert (model_dir / "training-state.pt").exists()
+    assert not (model_dir / "checkpoint.pt").exists()
+
+    # What a user does after a crash: release the lock, rerun the incomplete job.
+    subprocess.run([*command, "--unlock"], capture_output=True, check=True, timeout=120)
+    result = subprocess.run([*command, "--rerun-incomplete"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    text = log.read_text()
+    resumed = re.findall(r"'resumed_from_epoch': (\d+)", text)
+    assert resumed and int(resumed[-1]) >= 3
+    history = pd.read_parquet(model_dir / "history.parquet")
+    assert history["epoch"].tolist() == list(range(1, 41))
+    assert (model_dir / "checkpoint.pt").exists() and not (model_dir / "training-state.pt").exists()

@@ -23,6 +23,7 @@ record = {
     "algorithm": snakemake.wildcards.algorithm,
     "seed": int(snakemake.wildcards.seed),
     "family": info.get("family"),
+    "saw_labels": bool(info.get("saw_labels", False)),
     "k": table_metadata(clusters, "k"),
     **metrics,
 }

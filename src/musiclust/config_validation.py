@@ -63,6 +63,12 @@ def _cross_checks(config: Mapping) -> list[str]:
         low, high = algorithm.get("k_range", [2, 10])
         if low > high:
             problems.append(f"clustering.algorithms.{name}.k_range: {low} is larger than {high}")
+    defaults = config.get("training", {})
+    for name, spec in config["representations"].items():
+        if "training" in spec:
+            missing = [key for key in ("epochs", "batch_size") if key not in {**defaults, **spec["training"]}]
+            if missing:
+                problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
     audio = config["audio"]
     mfcc_window = config["features"]["mfcc_stats"].get("duration_s", 0)
     if mfcc_window > audio["window_s"]:

@@ -37,7 +37,7 @@ def gather_metrics(paths: Iterable[str | Path]) -> pd.DataFrame:
     return frame[columns].sort_values(list(KEYS)).reset_index(drop=True)
 
 
-def _mean_std(values: pd.Series, digits: int) -> str:
+def mean_std(values: pd.Series, digits: int) -> str:
     values = values.dropna().astype(float)
     if values.empty:
         return "–"
@@ -55,7 +55,7 @@ def summary_table(metrics: pd.DataFrame) -> pd.DataFrame:
         for column in columns:
             digits = 1 if column in ("calinski_harabasz", "n_clusters") else (2 if column == "noise_share" else 3)
             values = group[column] if column in group else pd.Series(dtype=float)
-            row[_DISPLAY[column]] = _mean_std(values, digits)
+            row[_DISPLAY[column]] = mean_std(values, digits)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -83,14 +83,24 @@ def gather_failures(failure_paths: Iterable[str | Path], excluded_csv: str | Pat
 def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str) -> str:
     """The Markdown page: the summary table and what was left out."""
     tracks = int(metrics["n_tracks"].max()) if "n_tracks" in metrics and not metrics.empty else 0
+    summary = summary_table(metrics)
+    conditioned = sorted(set(metrics.loc[metrics["saw_labels"].fillna(False).astype(bool), "representation"])) \
+        if "saw_labels" in metrics else []
+    if conditioned:
+        summary["representation"] = [f"{r} †" if r in conditioned else r for r in summary["representation"]]
     lines = [
         f"# Clustering metrics: {dataset}",
         "",
         f"{tracks} tracks clustered; mean ± std over seeds. Internal metrics leave DBSCAN's noise "
         "out; ARI, NMI and purity compare clusters with genres over the clustered tracks.",
         "",
-        markdown_table(summary_table(metrics)),
+        markdown_table(summary),
     ]
+    if conditioned:
+        lines += [
+            f"† {', '.join(conditioned)}: trained with the genre labels (a conditional VAE's decoder sees "
+            "the genre), so its agreement with genres is not an unsupervised result.",
+        ]
     if not failures.empty:
         counts = failures.groupby(["stage", "reason"]).size()
         lines += ["", f"{len(failures)} tracks left out:", ""]
