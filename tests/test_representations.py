@@ -1,0 +1,84 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from musiclust.report.disentanglement import disentanglement_rows, disentanglement_summary
+from musiclust.report.tables import metrics_report
+from musiclust.representations.baseline import pca_representation, raw_representation
+from musiclust.representations.latents import read_latents
+from musiclust.representations.learned import WORKING_CHECKPOINT, LearnedOutputs, model_inputs, train_representation
+from musiclust.representations.registry import LEARNED_FAMILIES, expand_representations
+from musiclust.tables import read_table, table_metadata
+
+
+def test_learned_family_names_match_the_model_registry():
+    from musiclust.models.registry import known_families
+
+    assert set(LEARNED_FAMILIES) == set(known_families())
+
+
+def test_beta_sweep_expands_to_one_representation_per_beta():
+    reps = {
+        "pca_mel": {"family": "pca", "features": "mel"},
+        "beta_vae": {"family": "beta_vae", "features": "mfcc2d", "betas": [0.5, 4], "training": {"epochs": 3}},
+    }
+    expanded = expand_representations(reps)
+    assert list(expanded) == ["pca_mel", "beta_vae_beta0.5", "beta_vae_beta4"]
+    assert expanded["beta_vae_beta4"]["training"] == {"epochs": 3, "beta": 4.0}
+    assert "betas" not in expanded["beta_vae_beta0.5"]
+    assert reps["beta_vae"]["betas"] == [0.5, 4]  # the config itself is left alone
+
+
+def test_pca_is_clamped_to_the_data_and_raw_is_standardised():
+    features = np.random.default_rng(0).standard_normal((10, 4, 5)).astype(np.float32)
+    pca = pca_representation(features, 32, seed=0)
+    assert pca.vectors.shape == (10, 10) and pca.info["n_components"] == 10
+    raw = raw_representation(features)
+    assert raw.vectors.shape == (10, 20)
+    assert np.allclose(raw.vectors.mean(axis=0), 0, atol=1e-6)
+
+
+def test_vector_inputs_are_standardised_spectrograms_are_not():
+    vectors = np.array([[100.0, 1.0], [300.0, 3.0]], dtype=np.float32)
+    assert np.allclose(model_inputs(vectors, True), [[-1, -1], [1, 1]])
+    images = np.full((2, 3, 4), 7.0, dtype=np.float32)
+    assert np.array_equal(model_inputs(images, True), images)
+
+
+@pytest.mark.parametrize("family", ["cvae", "conv_ae"])
+def test_training_writes_checkpoint_history_and_latents(tmp_path, family):
+    rng = np.random.default_rng(0)
+    features = rng.standard_normal((12, 16, 32)).astype(np.float32)
+    genres = np.array(["a", "b", None] * 4, dtype=object)
+    spec = {"family": family, "features": "mel", "arch": {"latent_dim": 4, "channels": [4, 8]},
+            "training": {"epochs": 2, "batch_size": 4}}
+    outputs = LearnedOutputs(tmp_path / "checkpoint.pt", tmp_path / "history.parquet", tmp_path / "latents.parquet")
+    ids = np.arange(100, 112)
+    info = train_representation("m", spec, {"learning_rate": 1e-3, "device": "cpu"}, ids, features, genres,
+                                seed=0, threads=1, outputs=outputs)
+    assert outputs.checkpoint.exists() and not (tmp_path / WORKING_CHECKPOINT).exists()
+    read_ids, mean, stored = read_latents(outputs.latents)
+    assert read_ids.tolist() == ids.tolist() and mean.shape == (12, 4)
+    assert stored["saw_labels"] == (family == "cvae")
+    if family == "cvae":
+        assert info["beta"] == 0.5  # the study's default when the config names none
+    history = read_table(outputs.history)
+    assert history.column("epoch").to_pylist() == [1, 2]
+    assert {"loss", "reconstruction", "kl", "time_s"} <= set(history.column_names)
+    kl = table_metadata(history, "kl_per_dim")
+    assert (kl is None) == (family == "conv_ae")
+
+    rows = disentanglement_rows([outputs.latents], [outputs.history], kl_threshold=0.01)
+    assert rows.loc[0, "representation"] == "m" and rows.loc[0, "latent_dim"] == 4
+    assert 0 <= rows.loc[0, "mean_abs_correlation"] <= 1
+    assert disentanglement_summary(rows).loc[0, "seeds"] == 1
+
+
+def test_label_conditioned_representations_are_flagged_in_the_report():
+    metrics = pd.DataFrame([
+        {"representation": "cvae_mel", "algorithm": "kmeans", "seed": 0, "ari": 0.9, "n_tracks": 5, "saw_labels": True},
+        {"representation": "pca_mel", "algorithm": "kmeans", "seed": 0, "ari": 0.2, "n_tracks": 5, "saw_labels": False},
+    ])
+    page = metrics_report(metrics, pd.DataFrame(columns=["track_id", "stage", "reason", "detail"]), "demo")
+    assert "| cvae_mel †" in page and "| pca_mel " in page
+    assert "† cvae_mel: trained with the genre labels" in page
