@@ -73,13 +73,8 @@ def log_mel(signal: np.ndarray, sample_rate: int, settings: MelSettings) -> np.n
     return (_standardize(db) if settings.standardize else db).astype(np.float32)
 
 
-_STATISTICS = {"mean": np.mean, "std": np.std, "min": np.min, "max": np.max}
-
-
-def mfcc_stats(signal: np.ndarray, sample_rate: int, settings: MfccStatsSettings) -> np.ndarray:
-    """MFCC statistics over the centre ``duration_s`` of ``signal``: ``n_mfcc`` values a statistic."""
-    segment = pad_centered(signal, int(round(settings.duration_s * sample_rate)))
-    coefficients = librosa.feature.mfcc(
+def _mfcc(segment: np.ndarray, sample_rate: int, settings: MfccStatsSettings | Mfcc2dSettings) -> np.ndarray:
+    return librosa.feature.mfcc(
         y=segment,
         sr=sample_rate,
         n_mfcc=settings.n_mfcc,
@@ -87,20 +82,22 @@ def mfcc_stats(signal: np.ndarray, sample_rate: int, settings: MfccStatsSettings
         hop_length=settings.hop_length,
         n_mels=settings.n_mels,
     )
+
+
+_STATISTICS = {"mean": np.mean, "std": np.std, "min": np.min, "max": np.max}
+
+
+def mfcc_stats(signal: np.ndarray, sample_rate: int, settings: MfccStatsSettings) -> np.ndarray:
+    """MFCC statistics over the centre ``duration_s`` of ``signal``: ``n_mfcc`` values a statistic."""
+    segment = pad_centered(signal, int(round(settings.duration_s * sample_rate)))
+    coefficients = _mfcc(segment, sample_rate, settings)
     return np.concatenate([_STATISTICS[name](coefficients, axis=1) for name in settings.stats]).astype(np.float32)
 
 
 def mfcc_2d(signal: np.ndarray, sample_rate: int, settings: Mfcc2dSettings) -> np.ndarray:
     """``(n_mfcc, n_frames)`` MFCC matrix of the centre of ``signal``."""
     segment = pad_centered(signal, _frames_span(settings.n_frames, settings.hop_length))
-    coefficients = librosa.feature.mfcc(
-        y=segment,
-        sr=sample_rate,
-        n_mfcc=settings.n_mfcc,
-        n_fft=settings.n_fft,
-        hop_length=settings.hop_length,
-        n_mels=settings.n_mels,
-    )[:, : settings.n_frames]
+    coefficients = _mfcc(segment, sample_rate, settings)[:, : settings.n_frames]
     return (_standardize(coefficients) if settings.standardize else coefficients).astype(np.float32)
 
 
