@@ -6,7 +6,7 @@ log-mel spectrograms (128 × 256, n_fft 2048, hop 512 at 22,050 Hz):
 - baseline: the studies' loop, one track at a time: ``librosa.load`` of the whole clip at
   22,050 Hz, ``melspectrogram`` and ``power_to_db``, then the centre 256 frames.
 - pipeline: musiclust's decode stage (only the needed window, resampled with soxr, on a
-  process pool of ``--workers``) followed by its log-mel stage, as the rules run them.
+  thread pool of ``--workers``) followed by its log-mel stage, as the rules run them.
 
 Prints tracks/s for both and their ratio. Run: ``python benchmarks/features.py``.
 """

@@ -276,7 +276,7 @@ def test_clustering_is_neither_trivial_nor_hopeless(tmp_path: Path) -> None:
     assert 0.3 <= genre_ari(tmp_path) <= 0.95
 
 
-@pytest.mark.skipif(not os.environ.get("MUSICLUST_DEMO_FULL_ARI"), reason="set MUSICLUST_DEMO_FULL_ARI=1 (about 2 min)")
+@pytest.mark.skipif(not os.environ.get("MUSICLUST_DEMO_FULL_ARI"), reason="set MUSICLUST_DEMO_FULL_ARI=1 to run (about 3 min)")
 @pytest.mark.parametrize("seed", [0, 1])
 def test_default_corpus_difficulty(tmp_path: Path, seed: int) -> None:
     generate_demo_corpus(DemoSpec(seed=seed), tmp_path, archive_name=ARCHIVE)

@@ -82,7 +82,8 @@ def test_shard_decodes_good_tracks_and_records_failures(tmp_path, tone):
     mel = feature_shard(audio, "mel", MelSettings(n_frames=64), workers=1, progress=False)
     assert column_array(mel, "mel").shape == (3, 128, 64)
     parallel = feature_shard(audio, "mel", MelSettings(n_frames=64), workers=2, progress=False)
-    assert np.array_equal(column_array(parallel, "mel"), column_array(mel, "mel"))
+    # Same values; BLAS runs single-threaded in the pool, so only rounding may differ.
+    assert np.allclose(column_array(parallel, "mel"), column_array(mel, "mel"), atol=1e-4)
 
 
 def test_empty_shard_keeps_its_shape(tmp_path):
