@@ -15,6 +15,7 @@ sys.path.insert(0, _SOURCE)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
 from musiclust.config_validation import ConfigError, load_schema, validate_config
+from musiclust.data.catalog import audio_archive_name
 from musiclust.representations.registry import BASELINE_FAMILIES, expand_representations, is_learned
 
 try:
@@ -73,11 +74,7 @@ def metadata_dir(dataset):
 
 def audio_archive(dataset):
     spec = DATASETS[dataset]
-    if spec["kind"] == "fma":
-        return f"fma_{spec['size']}"
-    if spec["kind"] == "demo":
-        return "fma_demo"
-    return None
+    return audio_archive_name(spec["kind"], spec.get("size"))
 
 
 def source_inputs(wildcards):

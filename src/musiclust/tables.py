@@ -97,15 +97,12 @@ def track_ids(table: pa.Table) -> np.ndarray:
 def read_array_shards(paths: list[str | os.PathLike], name: str) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate the array column ``name`` of several shards: ``(track_ids, values)``."""
     ids, values = [], []
-    shape = None
     for path in paths:
         table = read_table(path)
         if table.num_rows == 0:
             continue
         ids.append(track_ids(table))
         values.append(column_array(table, name))
-        shape = values[-1].shape[1:]
     if not ids:
         return np.empty(0, dtype=np.int64), np.empty((0,), dtype=np.float32)
-    assert shape is not None
     return np.concatenate(ids), np.concatenate(values)

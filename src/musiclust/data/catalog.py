@@ -21,7 +21,6 @@ FMA_SHA1 = {
 # Clips of fma_small that are empty or a fraction of a second long (FMA's issue tracker).
 KNOWN_BROKEN_FMA_TRACKS = frozenset({98565, 98567, 98569, 99134, 108925, 133297})
 
-DATASET_KINDS = ("demo", "fma", "folder")
 DEMO_AUDIO_ARCHIVE = "fma_demo"
 
 
@@ -32,10 +31,6 @@ class Archive:
     name: str
     url: str
     sha1: str | None  # None: read from the generated checksums file (demo)
-
-
-def metadata_archive_name(kind: str) -> str | None:
-    return None if kind == "folder" else "fma_metadata"
 
 
 def audio_archive_name(kind: str, size: str | None = None) -> str | None:

@@ -22,7 +22,7 @@ from musiclust.models.trainer import TrainConfig, train
 from musiclust.representations.baseline import standardize
 from musiclust.representations.latents import write_latents
 from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES
-from musiclust.tables import build_table, write_table
+from musiclust.tables import write_table
 
 WORKING_CHECKPOINT = "training-state.pt"
 
