@@ -43,7 +43,7 @@ def _config(**overrides: object) -> TrainConfig:
 # --------------------------------------------------------------------------- shapes
 
 
-@pytest.mark.parametrize("family", ["conv_vae", "beta_vae", "cvae", "conv_ae"])
+@pytest.mark.parametrize("family", ["conv_vae", "cvae", "conv_ae"])
 @pytest.mark.parametrize("shape", [(1, 20, 128), (20, 128), (1, 32, 64), (2, 17, 30)])
 def test_conv_families_reconstruct_input_shape(family: str, shape: tuple[int, ...]) -> None:
     n_classes = 3 if family == "cvae" else None
@@ -86,7 +86,7 @@ def test_mlp_vae_shapes_and_asymmetric_decoder() -> None:
 
 
 def test_registry_rejects_unknown_family_unsuitable_input_and_options() -> None:
-    with pytest.raises(ValueError, match="known: vae, conv_vae, beta_vae, cvae, conv_ae"):
+    with pytest.raises(ValueError, match="known: vae, conv_vae, cvae, conv_ae"):
         get_family("gan")
     with pytest.raises(ValueError, match="'vae' family"):
         build_model("conv_vae", (40,), None, {})
@@ -121,7 +121,10 @@ def test_beta_scales_the_kl_term_only() -> None:
     mu, logvar = torch.randn(4, 3, generator=generator), torch.randn(4, 3, generator=generator)
     at_zero = vae_loss(x_hat, x, mu, logvar, beta=0.0)
     assert torch.equal(at_zero.total, at_zero.reconstruction)
-    assert torch.isclose(at_zero.reconstruction, ((x_hat - x) ** 2).mean())
+    # The default is the per-track ELBO: squared error summed over a track's elements.
+    assert torch.isclose(at_zero.reconstruction, ((x_hat - x) ** 2).sum(dim=1).mean())
+    element_mean = vae_loss(x_hat, x, mu, logvar, beta=0.0, reconstruction="mean")
+    assert torch.isclose(element_mean.reconstruction, ((x_hat - x) ** 2).mean())
     one, four = vae_loss(x_hat, x, mu, logvar, 1.0), vae_loss(x_hat, x, mu, logvar, 4.0)
     assert torch.isclose(four.total - four.reconstruction, 4 * (one.total - one.reconstruction))
     deterministic = vae_loss(x_hat, x, mu, None, 4.0)
@@ -129,9 +132,9 @@ def test_beta_scales_the_kl_term_only() -> None:
 
 
 def test_history_loss_is_reconstruction_plus_beta_kl(tmp_path: Path) -> None:
-    result = train("beta_vae", SMALL_CONV, _images(), None, _config(beta=4.0), tmp_path / "b.pt", progress=False)
+    result = train("conv_vae", SMALL_CONV, _images(), None, _config(beta=4.0), tmp_path / "b.pt", progress=False)
     history = result.history
-    assert list(history.columns) == ["epoch", "loss", "reconstruction", "kl", "beta", "time_s"]
+    assert list(history.columns) == list(trainer_module.HISTORY_COLUMNS)
     assert np.allclose(history["loss"], history["reconstruction"] + 4.0 * history["kl"], rtol=1e-5)
     assert (history["beta"] == 4.0).all()
 
@@ -189,7 +192,8 @@ def test_same_seed_gives_identical_latents_and_other_seed_differs(tmp_path: Path
     assert np.array_equal(first.history["loss"], second.history["loss"])
     assert not np.array_equal(first.mu, other.mu)
     assert first.mu.dtype == np.float32 and first.mu.shape == (16, 8)
-    assert first.kl_per_dim.shape == (8,) and (first.kl_per_dim >= 0).all()
+    kl = first.active_dimensions().kl_per_dim
+    assert kl.shape == (8,) and (kl >= 0).all()
 
 
 def test_result_latents_match_encode_in_input_order(tmp_path: Path) -> None:
@@ -198,7 +202,7 @@ def test_result_latents_match_encode_in_input_order(tmp_path: Path) -> None:
     mu, logvar = encode(result.model, data[::-1].copy(), None, batch_size=5, device="cpu")
     assert np.allclose(mu[::-1], result.mu, atol=1e-6) and np.allclose(logvar[::-1], result.logvar, atol=1e-6)
     expected_kl = (-0.5 * (1 + result.logvar - result.mu**2 - np.exp(result.logvar))).mean(axis=0)
-    assert np.allclose(result.kl_per_dim, expected_kl, atol=1e-6)
+    assert np.allclose(result.active_dimensions().kl_per_dim, expected_kl, atol=1e-6)
 
 
 class _Killed(Exception):
@@ -273,7 +277,7 @@ def test_checkpoint_contents(tmp_path: Path) -> None:
 def test_conv_ae_has_no_logvar_or_kl(tmp_path: Path) -> None:
     result = train("conv_ae", SMALL_CONV, _images(), None, _config(epochs=1, beta=4.0), tmp_path / "ae.pt",
                    progress=False)
-    assert result.logvar is None and result.kl_per_dim is None
+    assert result.logvar is None and result.history["kl_per_dim"].isna().all()
     assert result.mu.shape == (16, 8)
     assert (result.history["kl"] == 0).all() and (result.history["loss"] == result.history["reconstruction"]).all()
 

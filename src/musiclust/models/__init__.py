@@ -1,27 +1,28 @@
 """The autoencoder family (PyTorch): models, losses, registry, shared trainer, disentanglement.
 
 Pure library code: everything takes numpy arrays and plain dataclasses/dicts, never a config
-file. Families: ``vae`` (MLP), ``conv_vae``, ``beta_vae`` (conv_vae with β), ``cvae``
-(conditional), ``conv_ae`` (deterministic baseline).
+file. Families: ``vae`` (MLP), ``conv_vae``, ``cvae`` (conditional), ``conv_ae``
+(deterministic baseline); a β-VAE is any variational family trained with β != 1.
 """
 
 from .base import AutoencoderOutput, LatentAutoencoder
 from .disentanglement import DisentanglementStats, disentanglement
-from .losses import kl_divergence, kl_per_dim, reconstruction_mse, reparameterise, vae_loss
+from .checkpoints import load_checkpoint, load_model
+from .collapse import ActiveDimensions, active_dimensions, collapse_message
+from .losses import kl_divergence, kl_per_dim, reconstruction_error, reparameterise, vae_loss
 from .registry import FAMILIES, FamilySpec, build_model, get_family, known_families
 from .trainer import (
     TrainConfig,
     TrainingDiverged,
     TrainResult,
     encode,
-    load_checkpoint,
-    load_model,
     resolve_device,
     train,
 )
 
 __all__ = [
     "FAMILIES",
+    "ActiveDimensions",
     "AutoencoderOutput",
     "DisentanglementStats",
     "FamilySpec",
@@ -29,7 +30,9 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "TrainingDiverged",
+    "active_dimensions",
     "build_model",
+    "collapse_message",
     "disentanglement",
     "encode",
     "get_family",
@@ -38,7 +41,7 @@ __all__ = [
     "known_families",
     "load_checkpoint",
     "load_model",
-    "reconstruction_mse",
+    "reconstruction_error",
     "reparameterise",
     "resolve_device",
     "train",

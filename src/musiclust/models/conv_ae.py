@@ -17,24 +17,18 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from .base import LatentAutoencoder, parse_arch
-from .conv_vae import ConvArch, ConvDecoder, ConvEncoder
+from .base import parse_arch
+from .conv_backbone import ConvArch, ConvBackbone
 
 
-class ConvAutoencoder(LatentAutoencoder):
+class ConvAutoencoder(ConvBackbone):
     """Deterministic conv autoencoder; per-sample input shape ``(H, W)`` or ``(C, H, W)``."""
 
     variational = False
 
     def __init__(self, input_shape: tuple[int, ...], arch: ConvArch, family: str = "conv_ae") -> None:
-        super().__init__()
-        arch.validate(family)
-        self.family = family
-        self.input_shape = tuple(int(s) for s in input_shape)
-        self.latent_dim = arch.latent_dim
-        self.encoder = ConvEncoder(self.input_shape, arch, family)
+        super().__init__(input_shape, arch, family)
         self.fc_code = nn.Linear(self.encoder.feature_size, arch.latent_dim)
-        self.decoder = ConvDecoder(self.encoder, arch, arch.latent_dim)
 
     def encode(self, x: Tensor, labels: Tensor | None = None) -> tuple[Tensor, None]:
         return self.fc_code(self.encoder(x)), None

@@ -21,8 +21,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .base import LatentAutoencoder, parse_arch, require_positive_ints
-from .conv_vae import ConvArch, ConvDecoder, ConvEncoder
+from .base import parse_arch, require_positive_ints
+from .conv_backbone import ConvArch, ConvBackbone
 
 
 @dataclass(frozen=True)
@@ -39,27 +39,21 @@ class CVAEArch(ConvArch):
             raise ValueError(f"{family}: condition_encoder must be true or false, got {self.condition_encoder!r}")
 
 
-class ConditionalConvVAE(LatentAutoencoder):
+class ConditionalConvVAE(ConvBackbone):
     """Conv VAE whose decoder (and optionally encoder) is conditioned on a class label."""
 
     conditional = True
 
     def __init__(self, input_shape: tuple[int, ...], n_classes: int, arch: CVAEArch, family: str = "cvae") -> None:
-        super().__init__()
-        arch.validate(family)
         if not isinstance(n_classes, int) or n_classes < 1:
             raise ValueError(f"{family} needs the number of label classes (a positive integer), got {n_classes!r}")
-        self.family = family
-        self.input_shape = tuple(int(s) for s in input_shape)
-        self.latent_dim = arch.latent_dim
+        super().__init__(input_shape, arch, family, decoder_extra=arch.embedding_dim)
         self.n_classes = n_classes
         self.condition_encoder = arch.condition_encoder
         self.embedding = nn.Embedding(n_classes, arch.embedding_dim)
-        self.encoder = ConvEncoder(self.input_shape, arch, family)
         head_in = self.encoder.feature_size + (arch.embedding_dim if arch.condition_encoder else 0)
         self.fc_mu = nn.Linear(head_in, arch.latent_dim)
         self.fc_logvar = nn.Linear(head_in, arch.latent_dim)
-        self.decoder = ConvDecoder(self.encoder, arch, arch.latent_dim + arch.embedding_dim)
 
     def _embed(self, labels: Tensor | None, who: str) -> Tensor:
         if labels is None:

@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-KL_THRESHOLD = 0.01
-VARIANCE_THRESHOLD = 0.01
+from .collapse import KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions
 _CONSTANT_VARIANCE = 1e-12  # below this a dimension counts as constant for correlations
 
 
@@ -85,6 +84,7 @@ def disentanglement(mu: np.ndarray, kl_per_dim: np.ndarray | None = None, *,
         kl = np.asarray(kl_per_dim, dtype=np.float64).reshape(-1)
         if kl.shape != (latent_dim,):
             raise ValueError(f"kl_per_dim has {kl.size} values, expected {latent_dim}")
+    activity = ActiveDimensions(latent_dim, kl, variance, kl_threshold, variance_threshold)
     return DisentanglementStats(
         latent_dim=latent_dim,
         n_samples=n_samples,
@@ -92,8 +92,8 @@ def disentanglement(mu: np.ndarray, kl_per_dim: np.ndarray | None = None, *,
         max_abs_correlation=float(off_diagonal.max()) if off_diagonal.size else float("nan"),
         variance_per_dim=variance,
         kl_per_dim=kl,
-        active_dims_kl=None if kl is None else int((kl > kl_threshold).sum()),
-        active_dims_variance=int((variance > variance_threshold).sum()),
+        active_dims_kl=activity.active_kl,
+        active_dims_variance=activity.active_variance,
         kl_threshold=kl_threshold,
         variance_threshold=variance_threshold,
     )

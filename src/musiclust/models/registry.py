@@ -13,7 +13,8 @@ from typing import Any
 
 from .base import LatentAutoencoder, arch_to_dict, parse_arch
 from .conv_ae import build_conv_ae
-from .conv_vae import ConvArch, build_beta_vae, build_conv_vae
+from .conv_backbone import ConvArch
+from .conv_vae import build_conv_vae
 from .cvae import CVAEArch, build_cvae
 from .mlp_vae import MLPVAEArch, build_mlp_vae
 
@@ -69,8 +70,6 @@ FAMILIES: dict[str, FamilySpec] = {
                    default_beta=1.0, description="MLP VAE on vector features"),
         FamilySpec("conv_vae", build_conv_vae, ConvArch, variational=True, conditional=False, input_ranks=(2, 3),
                    default_beta=1.0, description="convolutional VAE on log-mels / MFCC images"),
-        FamilySpec("beta_vae", build_beta_vae, ConvArch, variational=True, conditional=False, input_ranks=(2, 3),
-                   default_beta=4.0, description="conv_vae trained with a β != 1 (second study, β in {0.5, 1, 4, 10})"),
         FamilySpec("cvae", build_cvae, CVAEArch, variational=True, conditional=True, input_ranks=(2, 3),
                    default_beta=0.5, description="conditional conv VAE, genre embedding into the decoder"),
         FamilySpec("conv_ae", build_conv_ae, ConvArch, variational=False, conditional=False, input_ranks=(2, 3),

@@ -1,25 +1,22 @@
 """The shared trainer: seeded, resumable, divergence-checked training of any registered family.
 
 ``train`` takes the data in memory (``float32 (n, *shape)``), trains with Adam on
-``reconstruction + β·KL`` (see ``losses``), checkpoints atomically, and returns the per-epoch
-history, the KL per latent dimension and the encoder means/log-variances of every input row.
+``reconstruction + β·KL`` (see ``losses``: summed reconstruction by default, optional KL
+warm-up and free bits), optionally scores a seeded held-out share of the tracks every epoch
+(negative ELBO, the yardstick for choosing settings without labels), and returns the
+per-epoch history and the encoder means/log-variances of every input row. Checkpoints and
+resuming live in ``checkpoints``.
 
 Reproducibility: Python, NumPy and torch are seeded from ``TrainConfig.seed``; shuffling uses
-its own seeded CPU ``torch.Generator``; deterministic algorithms are switched on while training
-(on CUDA with ``warn_only``, as cuDNN offers no bitwise guarantee for every kernel). On CPU the
-same seed, config and thread count give bitwise-identical latents, including across an
-interruption and resume, because every RNG state is stored in the checkpoint at the end of each
-saved epoch. (A different thread count changes float summation order: latents then agree to
-about 1e-8, not bitwise; ``threads`` and ``device`` still do not block resuming.)
-The global torch settings touched (thread count, deterministic mode, cuDNN flags) are restored
-when ``train`` returns; the global RNGs are left seeded.
+its own seeded CPU ``torch.Generator``; deterministic algorithms are on while training (on
+CUDA with ``warn_only``). On CPU the same seed, config and thread count give bitwise-identical
+latents, across an interruption and resume too, because every RNG state is checkpointed.
+The global torch settings touched are restored when ``train`` returns.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import os
 import random
@@ -36,15 +33,21 @@ import torch
 from tqdm import tqdm
 
 from .base import LatentAutoencoder
-from .losses import kl_per_dim, vae_loss
+from .checkpoints import (
+    CHECKPOINT_FORMAT,
+    array_digest,
+    capture_rng,
+    restore_rng,
+    resumable_checkpoint,
+    run_identity,
+    write_checkpoint,
+)
+from .collapse import KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions, active_dimensions
+from .losses import RECONSTRUCTIONS, kl_per_dim, reconstruction_error, vae_loss
 from .registry import FamilySpec, get_family
 
-CHECKPOINT_FORMAT = "musiclust.models.checkpoint/1"
-HISTORY_COLUMNS = ("epoch", "loss", "reconstruction", "kl", "beta", "time_s")
-# TrainConfig fields that do not change what an epoch computes, so a checkpoint that differs
-# only in these is resumable: a longer ``epochs`` just continues; device/threads/checkpointing
-# are where and how it runs.
-RESUME_INSENSITIVE_FIELDS = ("epochs", "device", "threads", "checkpoint_every")
+HISTORY_COLUMNS = ("epoch", "loss", "reconstruction", "kl", "beta", "active_dims_kl", "heldout_reconstruction",
+                   "heldout_kl", "heldout_neg_elbo", "time_s", "kl_per_dim")
 
 
 class TrainingDiverged(RuntimeError):
@@ -53,12 +56,22 @@ class TrainingDiverged(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings of one training run (Adam)."""
+    """Optimisation and loss settings of one training run (Adam).
+
+    ``reconstruction``: ``"sum"`` (per-track ELBO) or ``"mean"`` (per element; see ``losses``).
+    ``kl_warmup_epochs``: β ramps linearly from β/W in epoch 1 to β in epoch W.
+    ``free_bits``: per-dimension KL floor in nats (0: off).
+    ``holdout_fraction``: share of rows (seeded) left out of training and scored every epoch.
+    """
 
     epochs: int
     batch_size: int
     learning_rate: float = 1e-3
     beta: float = 1.0
+    reconstruction: str = "sum"
+    kl_warmup_epochs: int = 0
+    free_bits: float = 0.0
+    holdout_fraction: float = 0.0
     seed: int = 0
     device: str = "auto"  # "auto" → cuda if available else cpu; or "cpu"/"cuda"/"cuda:1"
     threads: int = 1  # torch.set_num_threads while training
@@ -74,10 +87,25 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.learning_rate must be positive, got {self.learning_rate!r}")
         if not (self.beta >= 0 and math.isfinite(self.beta)):
             raise ValueError(f"TrainConfig.beta must be >= 0, got {self.beta!r}")
+        if self.reconstruction not in RECONSTRUCTIONS:
+            raise ValueError(f"TrainConfig.reconstruction must be one of {', '.join(RECONSTRUCTIONS)}, "
+                             f"got {self.reconstruction!r}")
+        if not isinstance(self.kl_warmup_epochs, int) or self.kl_warmup_epochs < 0:
+            raise ValueError(f"TrainConfig.kl_warmup_epochs must be an integer >= 0, got {self.kl_warmup_epochs!r}")
+        if not (self.free_bits >= 0 and math.isfinite(self.free_bits)):
+            raise ValueError(f"TrainConfig.free_bits must be >= 0, got {self.free_bits!r}")
+        if not 0 <= self.holdout_fraction < 1:
+            raise ValueError(f"TrainConfig.holdout_fraction must be in [0, 1), got {self.holdout_fraction!r}")
         if not self.weight_decay >= 0:
             raise ValueError(f"TrainConfig.weight_decay must be >= 0, got {self.weight_decay!r}")
         if not isinstance(self.seed, int):
             raise ValueError(f"TrainConfig.seed must be an integer, got {self.seed!r}")
+
+    def beta_at(self, epoch: int) -> float:
+        """β of ``epoch`` (1-based), with the linear warm-up."""
+        if self.kl_warmup_epochs <= 0:
+            return self.beta
+        return self.beta * min(1.0, epoch / self.kl_warmup_epochs)
 
 
 @dataclass
@@ -85,11 +113,10 @@ class TrainResult:
     """Outcome of ``train``.
 
     ``mu``/``logvar``: ``(n, latent_dim)`` float32, one row per input row in input order,
-    encoded by the final model in eval mode. Deterministic families (``conv_ae``) have
-    ``logvar=None`` and ``kl_per_dim=None``. ``classes``: label values in code order (the
-    label of code ``i`` is ``classes[i]``) for conditional families, else None.
-    ``history``: one row per epoch ever trained (including epochs from a resumed checkpoint),
-    columns ``HISTORY_COLUMNS``; ``kl`` is the mean per sample (summed over latent dims).
+    encoded by the final model in eval mode (deterministic families: ``logvar=None``).
+    ``classes``: label values in code order for conditional families, else None.
+    ``history``: one row per epoch ever trained (resumed epochs included), ``HISTORY_COLUMNS``.
+    ``holdout``: boolean mask of the rows left out of training.
     ``epochs_run``: epochs trained by this call (0 when a finished checkpoint was reused).
     """
 
@@ -99,12 +126,18 @@ class TrainResult:
     history: pd.DataFrame
     mu: np.ndarray
     logvar: np.ndarray | None
-    kl_per_dim: np.ndarray | None
     classes: np.ndarray | None
+    holdout: np.ndarray
     epochs_run: int
     resumed_from_epoch: int
     device: str
-    checkpoint_path: Path
+    checkpoint_path: Path | None
+
+    def active_dimensions(self, kl_threshold: float = KL_THRESHOLD,
+                          variance_threshold: float = VARIANCE_THRESHOLD) -> ActiveDimensions:
+        """Which latent dimensions the trained model uses, over every input row."""
+        return active_dimensions(self.mu, self.logvar, kl_threshold=kl_threshold,
+                                 variance_threshold=variance_threshold)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -117,9 +150,6 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} requested but CUDA is not available (torch {torch.__version__})")
     return resolved
-
-
-# --------------------------------------------------------------------------- global settings
 
 
 @contextmanager
@@ -153,47 +183,6 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
-def _capture_rng(shuffle: torch.Generator, device: torch.device) -> dict[str, Any]:
-    # Plain types and tensors only, so the checkpoint loads with torch.load(weights_only=True).
-    np_name, np_key, np_pos, np_has_gauss, np_gauss = np.random.get_state()
-    py_version, py_state, py_gauss = random.getstate()
-    return {
-        "python": [py_version, list(py_state), py_gauss],
-        "numpy": [str(np_name), torch.from_numpy(np.asarray(np_key, dtype=np.int64)), int(np_pos),
-                  int(np_has_gauss), float(np_gauss)],
-        "torch_cpu": torch.get_rng_state(),
-        "torch_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
-        "shuffle": shuffle.get_state(),
-    }
-
-
-def _restore_rng(state: dict[str, Any], shuffle: torch.Generator, device: torch.device) -> None:
-    py_version, py_state, py_gauss = state["python"]
-    random.setstate((py_version, tuple(py_state), py_gauss))
-    np_name, np_key, np_pos, np_has_gauss, np_gauss = state["numpy"]
-    np.random.set_state((np_name, np_key.numpy().astype(np.uint32), np_pos, np_has_gauss, np_gauss))
-    torch.set_rng_state(state["torch_cpu"])
-    if device.type == "cuda" and state.get("torch_cuda") is not None:
-        torch.cuda.set_rng_state_all(state["torch_cuda"])
-    shuffle.set_state(state["shuffle"])
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def _digest(*parts: bytes) -> str:
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        hasher.update(part)
-    return hasher.hexdigest()
-
-
-def _array_digest(values: np.ndarray) -> str:
-    """Content hash, so a checkpoint is never resumed on different data of the same shape."""
-    values = np.ascontiguousarray(values)
-    return _digest(str(values.dtype).encode(), json.dumps(values.shape).encode(), memoryview(values).cast("B"))
-
-
 def _prepare_labels(spec: FamilySpec, labels: np.ndarray | None, n_rows: int) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Label codes ``0..K-1`` and the class values (``classes[code]``) for conditional families."""
     if labels is not None and len(labels) != n_rows:
@@ -206,19 +195,18 @@ def _prepare_labels(spec: FamilySpec, labels: np.ndarray | None, n_rows: int) ->
     return codes.astype(np.int64).reshape(-1), classes
 
 
-def _input_scale(data: np.ndarray) -> str:
-    """Summary of the input scale for a divergence message."""
-    finite_mask = np.isfinite(data)
-    n_bad = int(data.size - np.count_nonzero(finite_mask))
-    finite = data[finite_mask].astype(np.float64)
-    if finite.size == 0:
-        return f"no finite input values at all ({n_bad} non-finite)"
-    return (f"mean {finite.mean():.3g}, std {finite.std():.3g}, min {finite.min():.3g}, max {finite.max():.3g}, "
-            f"non-finite values {n_bad}")
+def holdout_mask(n_rows: int, fraction: float, seed: int) -> np.ndarray:
+    """Seeded choice of ``round(fraction * n_rows)`` rows to leave out (at least one row trains)."""
+    mask = np.zeros(n_rows, dtype=bool)
+    n_out = min(int(round(fraction * n_rows)), n_rows - 1)
+    if n_out > 0:
+        mask[np.random.default_rng([seed, 0x401D]).permutation(n_rows)[:n_out]] = True
+    return mask
 
 
-def _divergence_message(name: str, epoch: int, epochs: int, batch: int, n_batches: int, loss: float,
-                        reconstruction: float, kl: float, data: np.ndarray, config: TrainConfig, beta: float) -> str:
+def _divergence_message(name: str, epoch: int, config: TrainConfig, batch: str, terms: tuple[float, float, float],
+                        data: np.ndarray, beta: float) -> str:
+    loss, reconstruction, kl = terms
     finite = np.isfinite(data)
     n_bad = int(data.size - np.count_nonzero(finite))
     abs_max = float(np.abs(data[finite]).max()) if n_bad < data.size else math.inf
@@ -232,68 +220,11 @@ def _divergence_message(name: str, epoch: int, epochs: int, batch: int, n_batche
         causes.insert(0, unnormalised)
     else:
         causes.append(unnormalised)
-    return (f"{name}: training diverged at epoch {epoch}/{epochs}, batch {batch}/{n_batches}: loss {loss} "
-            f"(reconstruction {reconstruction}, kl {kl}). Likely cause: {'; or '.join(causes)}. "
-            f"Input scale: {_input_scale(data)}.")
-
-
-# --------------------------------------------------------------------------- checkpoints
-
-
-def _write_atomically(state: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """The raw checkpoint dict (tensors on CPU). Keys: see ``train``'s checkpoint description."""
-    state = torch.load(Path(path), map_location="cpu", weights_only=True)
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a musiclust model checkpoint ({CHECKPOINT_FORMAT})")
-    return state
-
-
-def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[LatentAutoencoder, dict[str, Any]]:
-    """Rebuild the model saved in a checkpoint (eval mode) and return it with the checkpoint dict."""
-    state = load_checkpoint(path)
-    model = get_family(state["family"]).build(tuple(state["input_shape"]), state["n_classes"], state["arch"])
-    model.load_state_dict(state["model_state"])
-    return model.to(resolve_device(device)).eval(), state
-
-
-def _identity(spec: FamilySpec, arch: dict[str, Any], input_shape: tuple[int, ...], classes: np.ndarray | None,
-              data_digest: str, labels_digest: str | None, config: TrainConfig, beta: float) -> dict[str, Any]:
-    """What must match for a checkpoint to be resumed."""
-    settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in RESUME_INSENSITIVE_FIELDS}
-    settings["beta"] = beta
-    return {
-        "family": spec.name,
-        "arch": arch,
-        "input_shape": list(input_shape),
-        "n_classes": None if classes is None else len(classes),
-        "classes": None if classes is None else classes.tolist(),
-        "data_digest": data_digest,
-        "labels_digest": labels_digest,
-        "settings": settings,
-    }
-
-
-def _identity_differences(saved: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    differences = []
-    for key, value in wanted.items():
-        if key == "settings":
-            saved_settings = saved.get("settings", {})
-            differences += [f"{k} {saved_settings.get(k)!r} → {v!r}" for k, v in value.items() if saved_settings.get(k) != v]
-        elif saved.get(key) != value:
-            shown = "contents differ" if key.endswith("digest") else f"{saved.get(key)!r} → {value!r}"
-            differences.append(f"{key} ({shown})")
-    return differences
+    values = data[finite].astype(np.float64)
+    scale = (f"mean {values.mean():.3g}, std {values.std():.3g}, min {values.min():.3g}, max {values.max():.3g}, "
+             f"non-finite values {n_bad}") if values.size else f"no finite input values at all ({n_bad} non-finite)"
+    return (f"{name}: training diverged at epoch {epoch}/{config.epochs}, batch {batch}: loss {loss} "
+            f"(reconstruction {reconstruction}, kl {kl}). Likely cause: {'; or '.join(causes)}. Input scale: {scale}.")
 
 
 # --------------------------------------------------------------------------- training
@@ -303,9 +234,8 @@ def encode(model: LatentAutoencoder, data: np.ndarray, labels: np.ndarray | None
            device: str | torch.device) -> tuple[np.ndarray, np.ndarray | None]:
     """Encoder means and log-variances of every row, in input order, with the model in eval mode.
 
-    ``labels`` are integer codes (``TrainResult.classes`` maps them back); only a conditional
-    model with a label-conditioned encoder needs them. ``logvar`` is None for deterministic
-    families. The model's train/eval mode is restored afterwards.
+    ``labels`` are integer codes; only a conditional model with a label-conditioned encoder
+    needs them. ``logvar`` is None for deterministic families. The model's mode is restored.
     """
     device = resolve_device(device)
     data_t = torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
@@ -333,14 +263,39 @@ def encode(model: LatentAutoencoder, data: np.ndarray, labels: np.ndarray | None
     return mu_all, (torch.cat(logvars).numpy() if logvars else empty.copy())
 
 
+def heldout_scores(model: LatentAutoencoder, data: torch.Tensor, labels: torch.Tensor | None, batch_size: int,
+                   device: torch.device, seed: int) -> dict[str, float]:
+    """Per-track means on rows the model never trained on: summed squared error, KL, and the
+    negative ELBO ``SSE + KL + (D/2)·log π`` in nats (the Gaussian decoder of variance ½ that
+    ``‖x − x̂‖² + KL`` is the likelihood of), estimated with one seeded sample of z per track."""
+    noise = torch.Generator(device=device).manual_seed(seed)
+    sse = kl = 0.0
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(data), batch_size):
+            x = data[start:start + batch_size].to(device)
+            y = None if labels is None else labels[start:start + batch_size].to(device)
+            mu, logvar = model.encode(x, y)
+            z = mu
+            if logvar is not None:
+                z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=noise, device=device)
+                kl += float(kl_per_dim(mu, logvar).sum())
+            sse += float(reconstruction_error(model.decode(z, y), x, "sum")) * len(x)
+    n, elements = len(data), math.prod(data.shape[1:])
+    return {"heldout_reconstruction": sse / n, "heldout_kl": kl / n,
+            "heldout_neg_elbo": (sse + kl) / n + 0.5 * elements * math.log(math.pi)}
+
+
 def _run_epoch(model: LatentAutoencoder, optimizer: torch.optim.Optimizer, data_t: torch.Tensor,
-               labels_t: torch.Tensor | None, shuffle: torch.Generator, config: TrainConfig, beta: float,
-               device: torch.device, epoch: int, name: str, progress: bool, data: np.ndarray) -> dict[str, float]:
+               labels_t: torch.Tensor | None, shuffle: torch.Generator, config: TrainConfig, epoch: int,
+               device: torch.device, name: str, progress: bool, data: np.ndarray) -> dict[str, Any]:
     model.train()
+    beta = config.beta_at(epoch) if model.variational else 0.0
     n_rows = len(data_t)
     n_batches = math.ceil(n_rows / config.batch_size)
     order = torch.randperm(n_rows, generator=shuffle)
     sums = {"loss": 0.0, "reconstruction": 0.0, "kl": 0.0}
+    kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64)
     started = time.perf_counter()
     with tqdm(total=n_batches, desc=f"{name} epoch {epoch}/{config.epochs}", unit="batch",
               disable=not progress, leave=False) as bar:
@@ -349,49 +304,43 @@ def _run_epoch(model: LatentAutoencoder, optimizer: torch.optim.Optimizer, data_
             x = data_t[index].to(device, non_blocking=True)
             y = None if labels_t is None else labels_t[index].to(device, non_blocking=True)
             output = model(x, y)
-            terms = vae_loss(output.reconstruction, x, output.mu, output.logvar, beta)
+            terms = vae_loss(output.reconstruction, x, output.mu, output.logvar, beta,
+                             reconstruction=config.reconstruction, free_bits=config.free_bits)
             # One device→host transfer per batch (a single sync on CUDA).
-            loss, reconstruction, kl = torch.stack([terms.total, terms.reconstruction, terms.kl]).detach().tolist()
-            if not math.isfinite(loss):
-                raise TrainingDiverged(_divergence_message(name, epoch, config.epochs, batch, n_batches, loss,
-                                                           reconstruction, kl, data, config, beta))
+            values = torch.stack([terms.total, terms.reconstruction, terms.kl]).detach().tolist()
+            if not math.isfinite(values[0]):
+                raise TrainingDiverged(_divergence_message(name, epoch, config, f"{batch}/{n_batches}", values,
+                                                           data, beta))
             optimizer.zero_grad(set_to_none=True)
             terms.total.backward()
             optimizer.step()
             weight = len(index)  # the last batch may be short: weight by samples, not batches
-            sums["loss"] += loss * weight
-            sums["reconstruction"] += reconstruction * weight
-            sums["kl"] += kl * weight
-            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+            for key, value in zip(sums, values):
+                sums[key] += value * weight
+            if terms.kl_per_dim is not None:
+                kl_dims += terms.kl_per_dim.detach().double().cpu() * weight
+            bar.set_postfix(loss=f"{values[0]:.4f}", refresh=False)
             bar.update(1)
+    kl_dims /= n_rows
     return {
         "epoch": epoch,
         **{key: value / n_rows for key, value in sums.items()},
         "beta": beta,
+        "active_dims_kl": int((kl_dims > KL_THRESHOLD).sum()) if model.variational else None,
+        "kl_per_dim": kl_dims.tolist() if model.variational else None,
         "time_s": time.perf_counter() - started,
     }
 
 
 def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np.ndarray | None,
-          config: TrainConfig, checkpoint_path: Path, *, model_name: str = "",
+          config: TrainConfig, checkpoint_path: Path | None = None, *, model_name: str = "",
           log: Callable[[str], None] | None = None, progress: bool = True) -> TrainResult:
     """Train (or resume, or reuse) a model of ``family`` on ``data`` ``(n, *shape)``.
 
-    ``labels``: one per row, any values (genre ids or names); used only by conditional
-    families, which map them to codes (``TrainResult.classes``).
-
-    Checkpoint (``torch.save`` of a dict, written atomically every ``checkpoint_every`` epochs
-    and after the last one): ``format``, ``model_name``, ``identity`` (family, normalised arch,
-    input shape, n_classes, classes, data/label content digests and the result-affecting
-    config fields), ``family``, ``arch``, ``config`` (all TrainConfig fields), ``input_shape``,
-    ``n_classes``, ``classes``, ``epoch`` (epochs completed), ``target_epochs``, ``finished``,
-    ``model_state``, ``optimizer_state``, ``history`` (list of per-epoch dicts), ``rng`` (Python,
-    NumPy, torch CPU, torch CUDA, shuffle generator) and ``torch_version``.
-
-    An existing checkpoint with the same identity is resumed from its epoch (same final
-    latents as an uninterrupted run on CPU) or, if it already reached ``config.epochs``,
-    reused without training. A different identity, more epochs than asked, or an unreadable
-    file → train from scratch, saying why through ``log``.
+    ``labels``: one per row, any values; used only by conditional families (``classes``).
+    ``checkpoint_path``: where to checkpoint (None: no checkpoints). An existing checkpoint
+    with the same identity is resumed from its epoch or, if finished, reused; a different
+    identity, more epochs than asked, or an unreadable file → train from scratch, saying why.
 
     Raises ``TrainingDiverged`` if a batch loss is NaN/inf; the checkpoint then keeps the last
     good epoch and is not marked finished.
@@ -399,7 +348,7 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
     spec = get_family(family)
     name = model_name or family
     say = log or (lambda message: None)
-    checkpoint_path = Path(checkpoint_path)
+    checkpoint_path = None if checkpoint_path is None else Path(checkpoint_path)
     data = np.ascontiguousarray(data, dtype=np.float32)
     if data.ndim < 2 or len(data) == 0:
         raise ValueError(f"{name}: data must be a non-empty array (n_rows, *shape), got shape {data.shape}")
@@ -410,63 +359,62 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
     n_classes = None if classes is None else len(classes)
     beta = config.beta if spec.variational else 0.0  # an autoencoder has no KL term to weight
     device = resolve_device(config.device)
-    identity = _identity(spec, arch_dict, input_shape, classes, _array_digest(data),
-                         None if label_codes is None else _array_digest(label_codes), config, beta)
+    identity = run_identity(spec, arch_dict, input_shape, classes, array_digest(data),
+                            None if label_codes is None else array_digest(label_codes), config, beta)
+    heldout = holdout_mask(len(data), config.holdout_fraction, config.seed)
 
     with _torch_settings(device, config.threads):
         _seed_everything(config.seed)
         model = spec.build(input_shape, n_classes, arch_dict).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
         shuffle = torch.Generator().manual_seed(config.seed)
-        history: list[dict[str, float]] = []
+        history: list[dict[str, Any]] = []
         start_epoch = 0
-        saved = _resumable_checkpoint(checkpoint_path, identity, config, name, say)
+        saved = resumable_checkpoint(checkpoint_path, identity, config.epochs, name, say)
         if saved is not None:
             model.load_state_dict(saved["model_state"])
             optimizer.load_state_dict(saved["optimizer_state"])
-            _restore_rng(saved["rng"], shuffle, device)
+            restore_rng(saved["rng"], shuffle, device)
             history = [dict(row) for row in saved["history"]]
             start_epoch = int(saved["epoch"])
 
         def save(epoch: int) -> None:
-            _write_atomically({
-                "format": CHECKPOINT_FORMAT,
-                "model_name": name,
-                "identity": identity,
-                "family": spec.name,
-                "arch": arch_dict,
-                "config": dataclasses.asdict(config),
-                "input_shape": list(input_shape),
-                "n_classes": n_classes,
-                "classes": identity["classes"],
-                "epoch": epoch,
-                "target_epochs": config.epochs,
-                "finished": epoch >= config.epochs,
-                "model_state": model.state_dict(),
-                "optimizer_state": optimizer.state_dict(),
-                "history": history,
-                "rng": _capture_rng(shuffle, device),
-                "torch_version": str(torch.__version__),
+            if checkpoint_path is None:
+                return
+            write_checkpoint({
+                "format": CHECKPOINT_FORMAT, "model_name": name, "identity": identity, "family": spec.name,
+                "arch": arch_dict, "config": dataclasses.asdict(config), "input_shape": list(input_shape),
+                "n_classes": n_classes, "classes": identity["classes"], "epoch": epoch,
+                "target_epochs": config.epochs, "finished": epoch >= config.epochs,
+                "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
+                "history": history, "rng": capture_rng(shuffle, device), "torch_version": str(torch.__version__),
             }, checkpoint_path)
 
         data_t = torch.from_numpy(data)
         labels_t = None if label_codes is None else torch.from_numpy(label_codes)
+        if heldout.any():
+            rows = {part: torch.from_numpy(np.flatnonzero(mask)) for part, mask in (("train", ~heldout), ("out", heldout))}
+            splits = {part: (data_t[index], None if labels_t is None else labels_t[index]) for part, index in rows.items()}
+        else:
+            splits = {"train": (data_t, labels_t)}
         for epoch in range(start_epoch + 1, config.epochs + 1):
-            row = _run_epoch(model, optimizer, data_t, labels_t, shuffle, config, beta, device, epoch, name,
-                             progress, data)
+            row = _run_epoch(model, optimizer, *splits["train"], shuffle, config, epoch, device, name, progress, data)
+            if "out" in splits:
+                row.update(heldout_scores(model, *splits["out"], config.batch_size, device,
+                                          seed=config.seed * 100_003 + epoch))
             history.append(row)
             if epoch == config.epochs or epoch % config.checkpoint_every == 0:
                 save(epoch)
+            held = f" heldout -elbo {row['heldout_neg_elbo']:.1f}" if "heldout_neg_elbo" in row else ""
+            active = "" if row["active_dims_kl"] is None else f" active {row['active_dims_kl']}/{model.latent_dim}"
             say(f"{name} seed {config.seed} epoch {epoch}/{config.epochs} loss {row['loss']:.4f} "
-                f"recon {row['reconstruction']:.4f} kl {row['kl']:.4f} beta {beta:g} {row['time_s']:.1f}s")
+                f"recon {row['reconstruction']:.4f} kl {row['kl']:.4f} beta {row['beta']:g}{active}{held} "
+                f"{row['time_s']:.1f}s")
         if saved is not None and start_epoch == config.epochs and not saved.get("finished", False):
             save(start_epoch)  # reached the (now smaller) target earlier: mark it finished
 
         mu, logvar = encode(model, data, label_codes, config.batch_size, device)
 
-    kl_dims = None
-    if logvar is not None:
-        kl_dims = kl_per_dim(torch.from_numpy(mu).double(), torch.from_numpy(logvar).double()).mean(0).numpy()
     return TrainResult(
         family=spec.name,
         model_name=name,
@@ -474,36 +422,10 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
         history=pd.DataFrame(history, columns=list(HISTORY_COLUMNS)),
         mu=mu,
         logvar=logvar,
-        kl_per_dim=kl_dims,
         classes=classes,
+        holdout=heldout,
         epochs_run=config.epochs - start_epoch,
         resumed_from_epoch=start_epoch,
         device=str(device),
         checkpoint_path=checkpoint_path,
     )
-
-
-def _resumable_checkpoint(path: Path, identity: dict[str, Any], config: TrainConfig, name: str,
-                          say: Callable[[str], None]) -> dict[str, Any] | None:
-    """The checkpoint at ``path`` if it can be continued (or reused) for this run, else None."""
-    if not path.exists():
-        return None
-    try:
-        saved = load_checkpoint(path)
-    except Exception as error:  # noqa: BLE001 - any unreadable file means "start over"
-        say(f"{name}: checkpoint {path} is unreadable ({error}); training from scratch")
-        return None
-    differences = _identity_differences(saved.get("identity", {}), identity)
-    if differences:
-        say(f"{name}: checkpoint {path} was trained with a different setup ({'; '.join(differences)}); "
-            "training from scratch")
-        return None
-    epoch = int(saved["epoch"])
-    if epoch > config.epochs:
-        say(f"{name}: checkpoint {path} has {epoch} epochs, more than the {config.epochs} asked; training from scratch")
-        return None
-    if epoch == config.epochs:
-        say(f"{name}: checkpoint {path} already has {epoch}/{config.epochs} epochs; encoding only")
-    else:
-        say(f"{name}: resuming from checkpoint {path} at epoch {epoch}/{config.epochs}")
-    return saved
