@@ -7,6 +7,8 @@ rule generate_demo_archives:
         metadata=f"{RESOURCES}/{{dataset}}/fma_metadata.zip",
         audio=f"{RESOURCES}/{{dataset}}/fma_demo.zip",
         checksums=f"{RESOURCES}/{{dataset}}/checksums.json",
+        # Lyrics of part of the tracks, read by the `local` lyrics provider (rules/lyrics.smk).
+        lyrics=f"{RESOURCES}/{{dataset}}/lyrics.jsonl",
     wildcard_constraints:
         dataset=alternatives(names_of("demo")),
     params:

@@ -26,7 +26,15 @@ Modules: ``recipes`` (genre recipes), ``plan`` (spec, track ids, genres, breakag
 (lyrics and instrumentals), ``archives`` (metadata tables, MP3s, zips: the entry point).
 """
 
-from musiclust.data.demo.archives import CHECKSUMS_JSON, METADATA_ZIP, TRUNCATED_BYTES, encode_mp3, generate_demo_corpus
+from musiclust.data.demo.archives import (
+    CHECKSUMS_JSON,
+    LYRICS_JSONL,
+    METADATA_ZIP,
+    TRUNCATED_BYTES,
+    encode_mp3,
+    generate_demo_corpus,
+)
+from musiclust.data.demo.lyrics import LYRICS_LANGUAGES, PHRASEBOOKS, TrackLyrics, demo_lyrics, write_song
 from musiclust.data.demo.plan import (
     BROKEN_KINDS,
     MIN_GENRES,
@@ -45,22 +53,28 @@ __all__ = [
     "BROKEN_KINDS",
     "CHECKSUMS_JSON",
     "GENRE_RECIPES",
+    "LYRICS_JSONL",
+    "LYRICS_LANGUAGES",
     "METADATA_ZIP",
     "MIN_GENRES",
     "MP3_SAMPLE_RATES",
     "N_MULTI_GENRE_TRACKS",
+    "PHRASEBOOKS",
     "TRACK_VARIATION",
     "TRUNCATED_BYTES",
     "DemoSpec",
     "DrumKit",
     "GenreRecipe",
+    "TrackLyrics",
     "TrackVariation",
     "Voice",
     "audio_member",
     "broken_track_ids",
+    "demo_lyrics",
     "demo_track_id",
     "encode_mp3",
     "generate_demo_corpus",
     "multi_genre_track_ids",
     "synthesize_track",
+    "write_song",
 ]

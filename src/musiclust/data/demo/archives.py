@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from musiclust.data.demo.names import make_credits
+from musiclust.data.demo.lyrics import lyrics_records, plan_lyrics
+from musiclust.data.demo.names import Credits, make_credits
 from musiclust.data.demo.plan import (
     AUDIO_STREAM,
     N_MULTI_GENRE_TRACKS,
@@ -33,6 +34,7 @@ from musiclust.data.demo.synthesis import hybrid, synthesize_track
 TRUNCATED_BYTES = 200
 METADATA_ZIP = "fma_metadata.zip"
 CHECKSUMS_JSON = "checksums.json"
+LYRICS_JSONL = "lyrics.jsonl"
 # 1980-01-01 is the earliest time a zip entry can carry; fixed so archives are reproducible.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -42,8 +44,7 @@ def _genre_list(ids: Sequence[int]) -> str:
     return "[" + ", ".join(str(i) for i in ids) + "]"
 
 
-def _tracks_table(spec: DemoSpec, plan: list[PlannedTrack]) -> pd.DataFrame:
-    credits = make_credits(spec, plan)
+def _tracks_table(spec: DemoSpec, plan: list[PlannedTrack], credits: dict[int, Credits]) -> pd.DataFrame:
     duration = int(round(spec.clip_seconds))
     rows = []
     for track in plan:
@@ -188,7 +189,8 @@ def _readme(spec: DemoSpec, archive_name: str, plan: list[PlannedTrack]) -> str:
 def generate_demo_corpus(spec: DemoSpec, out_dir: str | Path, archive_name: str = "fma_demo") -> dict[str, str]:
     """Write out_dir/fma_metadata.zip and out_dir/{archive_name}.zip; return {zip file name: sha1 hex}.
 
-    Also writes out_dir/checksums.json with the same mapping.
+    Also writes out_dir/checksums.json with the same mapping, and out_dir/lyrics.jsonl (one
+    object a track: track_id, title, artist, album, duration, lyrics, instrumental, language).
     """
     if not archive_name or "/" in archive_name or archive_name.startswith("."):
         raise ValueError(f"archive_name must be a plain file stem, got {archive_name!r}")
@@ -196,7 +198,8 @@ def generate_demo_corpus(spec: DemoSpec, out_dir: str | Path, archive_name: str 
     out_dir.mkdir(parents=True, exist_ok=True)
     plan = plan_tracks(spec)
 
-    tracks = _tracks_table(spec, plan)
+    credits = make_credits(spec, plan)
+    tracks = _tracks_table(spec, plan, credits)
     genres = _genres_table(spec, tracks)
     metadata_zip = _zip_bytes(
         {
@@ -221,4 +224,8 @@ def generate_demo_corpus(spec: DemoSpec, out_dir: str | Path, archive_name: str 
         _write_atomic(out_dir / name, data)
         checksums[name] = hashlib.sha1(data).hexdigest()
     _write_atomic(out_dir / CHECKSUMS_JSON, (json.dumps(checksums, indent=2, sort_keys=True) + "\n").encode())
+    # Not in checksums.json: that lists the archives to download, and lyrics are read in place.
+    records = lyrics_records(plan, credits, plan_lyrics(spec, plan, credits), float(round(spec.clip_seconds)))
+    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    _write_atomic(out_dir / LYRICS_JSONL, lines.encode("utf-8"))
     return checksums
