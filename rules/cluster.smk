@@ -1,39 +1,22 @@
-# Clustering and its metrics, one job per (representation, algorithm, seed).
+# Evaluation: one job per (representation, seed) reads the latents once, runs every configured
+# clustering algorithm and scores each; an edit to one algorithm reruns these jobs and the
+# tables, never a feature, training or download job.
 
 
-rule cluster:
+rule evaluate:
     input:
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
         tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
     output:
-        f"{RESULTS}/{{dataset}}/clusters/{{rep}}/{{algorithm}}/seed-{{seed}}.parquet",
+        f"{RESULTS}/{{dataset}}/evaluation/{{rep}}/seed-{{seed}}.parquet",
     params:
-        algorithm=lambda wc: config["clustering"]["algorithms"][wc.algorithm],
-        standardize=config["clustering"].get("standardize", True),
+        algorithms=config["clustering"]["algorithms"],
+        standardize=config["clustering"].get("standardize", False),
     log:
-        f"{RESULTS}/{{dataset}}/logs/clusters/{{rep}}/{{algorithm}}/seed-{{seed}}.log",
+        f"{RESULTS}/{{dataset}}/logs/evaluation/{{rep}}/seed-{{seed}}.log",
     resources:
         mem_mb=resources_for("default_mem_mb", 2000),
     conda:
         "../envs/musiclust.yaml"
     script:
-        "../workflow_scripts/cluster.py"
-
-
-rule clustering_metrics:
-    input:
-        clusters=f"{RESULTS}/{{dataset}}/clusters/{{rep}}/{{algorithm}}/seed-{{seed}}.parquet",
-        latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
-        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
-    output:
-        f"{RESULTS}/{{dataset}}/metrics/{{rep}}/{{algorithm}}/seed-{{seed}}.json",
-    params:
-        standardize=config["clustering"].get("standardize", True),
-    log:
-        f"{RESULTS}/{{dataset}}/logs/metrics/{{rep}}/{{algorithm}}/seed-{{seed}}.log",
-    resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
-    conda:
-        "../envs/musiclust.yaml"
-    script:
-        "../workflow_scripts/clustering_metrics.py"
+        "../workflow_scripts/evaluate.py"

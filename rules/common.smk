@@ -28,7 +28,6 @@ RESOURCES = config.get("resources_dir", "resources")
 DATASETS = config["datasets"]
 # β sweeps expanded: one representation per β.
 REPRESENTATIONS = expand_representations(config["representations"])
-ALGORITHMS = list(config["clustering"]["algorithms"])
 SEEDS = config["seeds"]
 FEATURE_KINDS = ["mel", "mfcc_stats", "mfcc2d"]
 TRAINING = config.get("training", {})
@@ -50,7 +49,6 @@ def representations_of(learned):
 wildcard_constraints:
     dataset=alternatives(list(DATASETS)),
     rep=alternatives(list(REPRESENTATIONS)),
-    algorithm=alternatives(ALGORITHMS),
     kind=alternatives(FEATURE_KINDS),
     seed=r"\d+",
     shard=r"\d+",
@@ -120,11 +118,10 @@ def representation_features(wildcards):
     return feature_shards(REPRESENTATIONS[wildcards.rep]["features"], wildcards.dataset)
 
 
-def metrics_files(wildcards):
+def evaluation_files(wildcards):
     return expand(
-        f"{dataset_dir(wildcards.dataset)}/metrics/{{rep}}/{{algorithm}}/seed-{{seed}}.json",
+        f"{dataset_dir(wildcards.dataset)}/evaluation/{{rep}}/seed-{{seed}}.parquet",
         rep=list(REPRESENTATIONS),
-        algorithm=ALGORITHMS,
         seed=SEEDS,
     )
 

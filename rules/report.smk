@@ -4,7 +4,7 @@
 
 rule metrics_table:
     input:
-        metrics=metrics_files,
+        evaluations=evaluation_files,
         failures=failure_shards,
         excluded=f"{RESULTS}/{{dataset}}/tracks_excluded.csv",
     output:
@@ -28,7 +28,7 @@ rule disentanglement_table:
         csv=f"{RESULTS}/{{dataset}}/report/disentanglement.csv",
         markdown=f"{RESULTS}/{{dataset}}/report/disentanglement.md",
     params:
-        kl_threshold=config.get("analysis", {}).get("active_kl_threshold", 0.01),
+        kl_threshold=config.get("analysis", {}).get("kl_threshold", 0.01),
     log:
         f"{RESULTS}/{{dataset}}/logs/report/disentanglement_table.log",
     resources:

@@ -36,6 +36,7 @@ rule train_model:
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
         defaults={k: v for k, v in TRAINING.items() if k not in ("threads", "gpus", "mem_mb", "runtime_min")},
+        collapse=config.get("analysis", {}),
     threads: TRAINING.get("threads", 1)
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",

@@ -1,10 +1,17 @@
-"""Shared fixtures: small audio files written on the fly."""
+"""Shared fixtures: small audio files written on the fly, and one real snakemake run of a tiny demo."""
 
 from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+import yaml
 
 
 def write_tone(path, seconds: float, sample_rate: int = 44100, frequency: float = 440.0, amplitude: float = 0.3,
@@ -24,3 +31,57 @@ def tone(tmp_path):
         return write_tone(tmp_path / name, **{"seconds": 8.0, **kwargs})
 
     return make
+
+
+# --------------------------------------------------------------------------- workflow runs
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+
+def tiny_config() -> dict:
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["datasets"]["demo"]["demo"].update(n_genres=6, tracks_per_genre=4, clip_seconds=8.0, n_broken=3)
+    config["features"]["shard_size"] = 16
+    config["features"]["threads"] = 1
+    config["seeds"] = [0]
+    for spec in config["representations"].values():
+        if "training" in spec:
+            spec["training"].update(epochs=2, batch_size=8)
+    config["representations"]["beta_vae_mfcc2d"]["betas"] = [0.5, 4]
+    config["representations"]["beta_vae_mfcc"]["betas"] = [4]
+    return config
+
+
+def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+    config_path = workdir / "config.yaml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+               "--configfile", str(config_path), "--cores", "2", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+def planned_jobs(workdir: Path, config: dict) -> Counter:
+    """Jobs per rule that a dry run plans (Snakemake's "Job stats" table)."""
+    result = snakemake(workdir, config, "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    if "Nothing to be done" in output:
+        return Counter()
+    stats = output[output.index("Job stats:"):]
+    counts = Counter()
+    for line in stats.splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)\s*$", line.strip())
+        if not match:
+            break
+        if match.group(1) != "total":
+            counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("workflow")
+    config = tiny_config()
+    result = snakemake(workdir, config)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return workdir, config

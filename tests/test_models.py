@@ -350,3 +350,35 @@ def test_disentanglement_on_hand_made_latents() -> None:
     assert math.isfinite(stats.mean_abs_correlation)  # the constant dim is left out of the pairs
     row = stats.as_row()
     assert row["latent_dim"] == 3 and len(row["variance_per_dim"]) == 3
+
+
+# --------------------------------------------------------------------------- loss options
+
+
+def test_free_bits_floor_each_dimension_but_report_the_true_kl() -> None:
+    x = torch.zeros(4, 6)
+    mu, logvar = torch.zeros(4, 3), torch.zeros(4, 3)  # exactly the prior: KL 0 in every dimension
+    mu[:, 0] = 1.0  # dimension 0: KL 0.5 nats, above the floor
+    terms = vae_loss(x, x, mu, logvar, beta=2.0, free_bits=0.2)
+    assert terms.kl.item() == pytest.approx(0.5)
+    assert terms.total.item() == pytest.approx(2.0 * (0.5 + 0.2 + 0.2))
+    assert torch.allclose(terms.kl_per_dim, torch.tensor([0.5, 0.0, 0.0]))
+
+
+def test_warmup_schedule_and_new_settings_are_validated() -> None:
+    config = TrainConfig(epochs=10, batch_size=4, beta=4.0, kl_warmup_epochs=4)
+    assert [config.beta_at(e) for e in (1, 2, 4, 9)] == [1.0, 2.0, 4.0, 4.0]
+    assert TrainConfig(epochs=1, batch_size=1, beta=4.0).beta_at(1) == 4.0
+    for bad in ({"reconstruction": "median"}, {"free_bits": -1.0}, {"holdout_fraction": 1.0}, {"kl_warmup_epochs": -1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            TrainConfig(epochs=1, batch_size=1, **bad)
+
+
+def test_holdout_is_seeded_and_left_out_of_training(tmp_path: Path) -> None:
+    mask = trainer_module.holdout_mask(20, 0.25, seed=3)
+    assert mask.sum() == 5 and np.array_equal(mask, trainer_module.holdout_mask(20, 0.25, seed=3))
+    assert not np.array_equal(mask, trainer_module.holdout_mask(20, 0.25, seed=4))
+    result = train("vae", SMALL_MLP, _images(20, (12,)), None, _config(holdout_fraction=0.25), None, progress=False)
+    assert result.holdout.sum() == 5 and len(result.mu) == 20
+    assert result.history["heldout_neg_elbo"].notna().all()
+    assert not list(tmp_path.iterdir())  # no checkpoint path: nothing written

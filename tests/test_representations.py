@@ -4,9 +4,9 @@ import pytest
 
 from musiclust.report.disentanglement import disentanglement_rows, disentanglement_summary
 from musiclust.report.tables import metrics_report
-from musiclust.representations.baseline import pca_representation, raw_representation
+from musiclust.representations.estimators import AutoencoderRepresentation, PCARepresentation, RawRepresentation
 from musiclust.representations.latents import read_latents
-from musiclust.representations.learned import WORKING_CHECKPOINT, LearnedOutputs, model_inputs, train_representation
+from musiclust.representations.learned import WORKING_CHECKPOINT, LearnedOutputs, train_representation
 from musiclust.representations.registry import LEARNED_FAMILIES, expand_representations
 from musiclust.tables import read_table, table_metadata
 
@@ -20,7 +20,7 @@ def test_learned_family_names_match_the_model_registry():
 def test_beta_sweep_expands_to_one_representation_per_beta():
     reps = {
         "pca_mel": {"family": "pca", "features": "mel"},
-        "beta_vae": {"family": "beta_vae", "features": "mfcc2d", "betas": [0.5, 4], "training": {"epochs": 3}},
+        "beta_vae": {"family": "conv_vae", "features": "mfcc2d", "betas": [0.5, 4], "training": {"epochs": 3}},
     }
     expanded = expand_representations(reps)
     assert list(expanded) == ["pca_mel", "beta_vae_beta0.5", "beta_vae_beta4"]
@@ -31,18 +31,25 @@ def test_beta_sweep_expands_to_one_representation_per_beta():
 
 def test_pca_is_clamped_to_the_data_and_raw_is_standardised():
     features = np.random.default_rng(0).standard_normal((10, 4, 5)).astype(np.float32)
-    pca = pca_representation(features, 32, seed=0)
-    assert pca.vectors.shape == (10, 10) and pca.info["n_components"] == 10
-    raw = raw_representation(features)
-    assert raw.vectors.shape == (10, 20)
-    assert np.allclose(raw.vectors.mean(axis=0), 0, atol=1e-6)
+    pca = PCARepresentation(32, seed=0)
+    assert pca.fit_transform(features).shape == (10, 10) and pca.info()["n_components"] == 10
+    raw = RawRepresentation().fit_transform(features)
+    assert raw.shape == (10, 20)
+    assert np.allclose(raw.mean(axis=0), 0, atol=1e-6)
 
 
 def test_vector_inputs_are_standardised_spectrograms_are_not():
+    model = AutoencoderRepresentation("vae")
     vectors = np.array([[100.0, 1.0], [300.0, 3.0]], dtype=np.float32)
-    assert np.allclose(model_inputs(vectors, True), [[-1, -1], [1, 1]])
+    assert np.allclose(model._inputs(vectors, fit=True), [[-1, -1], [1, 1]])
+    assert np.allclose(model._inputs(vectors[:1], fit=False), [[-1, -1]])  # the fitted scaler, reused
     images = np.full((2, 3, 4), 7.0, dtype=np.float32)
-    assert np.array_equal(model_inputs(images, True), images)
+    assert np.array_equal(model._inputs(images, fit=True), images)
+
+
+def test_unknown_training_setting_is_named():
+    with pytest.raises(TypeError, match=r"unknown training setting\(s\) epoch;"):
+        AutoencoderRepresentation("vae", epoch=3)
 
 
 @pytest.mark.parametrize("family", ["cvae", "conv_ae"])
@@ -62,8 +69,10 @@ def test_training_writes_checkpoint_history_and_latents(tmp_path, family):
     assert stored["saw_labels"] == (family == "cvae")
     if family == "cvae":
         assert info["beta"] == 0.5  # the study's default when the config names none
+    assert {"active_dims", "collapsed", "latent_dim"} <= set(stored)
     history = read_table(outputs.history)
     assert history.column("epoch").to_pylist() == [1, 2]
+    assert table_metadata(history, "info")["active_dims"] == stored["active_dims"]
     assert {"loss", "reconstruction", "kl", "time_s"} <= set(history.column_names)
     kl = table_metadata(history, "kl_per_dim")
     assert (kl is None) == (family == "conv_ae")
@@ -74,11 +83,22 @@ def test_training_writes_checkpoint_history_and_latents(tmp_path, family):
     assert disentanglement_summary(rows).loc[0, "seeds"] == 1
 
 
-def test_label_conditioned_representations_are_flagged_in_the_report():
+def test_label_conditioned_and_collapsed_representations_are_marked_in_the_report():
     metrics = pd.DataFrame([
-        {"representation": "cvae_mel", "algorithm": "kmeans", "seed": 0, "ari": 0.9, "n_tracks": 5, "saw_labels": True},
-        {"representation": "pca_mel", "algorithm": "kmeans", "seed": 0, "ari": 0.2, "n_tracks": 5, "saw_labels": False},
+        {"representation": "cvae_mel", "algorithm": "kmeans", "seed": 0, "ari": 0.9, "n_tracks": 5, "saw_labels": True,
+         "collapsed": False, "active_dims": 12},
+        {"representation": "pca_mel", "algorithm": "kmeans", "seed": 0, "ari": 0.2, "n_tracks": 5, "saw_labels": False,
+         "collapsed": False, "active_dims": None},
+        {"representation": "vae_mfcc", "algorithm": "kmeans", "seed": 0, "ari": 0.0, "n_tracks": 5,
+         "saw_labels": False, "collapsed": True, "active_dims": 0, "silhouette": 0.9},
+        {"representation": "vae_mfcc", "algorithm": "dbscan", "seed": 0, "ari": 0.0, "n_tracks": 5,
+         "saw_labels": False, "collapsed": True, "active_dims": 0, "noise_share": 0.8},
     ])
     page = metrics_report(metrics, pd.DataFrame(columns=["track_id", "stage", "reason", "detail"]), "demo")
     assert "| cvae_mel †" in page and "| pca_mel " in page
     assert "† cvae_mel: trained with the genre labels" in page
+    rows = {line.split("|")[1].strip() + "/" + line.split("|")[2].strip(): line for line in page.splitlines()
+            if line.startswith("| ") and "representation" not in line}
+    assert "collapsed (1/1 seeds)" in rows["vae_mfcc/kmeans"] and "collapsed" not in rows["pca_mel/kmeans"]
+    assert "noise-dominated" in rows["vae_mfcc/dbscan"]
+    assert "**Collapsed** (vae_mfcc)" in page

@@ -11,68 +11,16 @@ from __future__ import annotations
 import copy
 import re
 import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
 from musiclust.representations.registry import expand_representations, is_learned
-
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+from tests.conftest import ROOT, SNAKEMAKE, planned_jobs, snakemake, tiny_config  # noqa: F401 - shared helpers
 
 pytestmark = pytest.mark.workflow
-
-
-def tiny_config() -> dict:
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["datasets"]["demo"]["demo"].update(n_genres=6, tracks_per_genre=4, clip_seconds=8.0, n_broken=3)
-    config["features"]["shard_size"] = 16
-    config["features"]["threads"] = 1
-    config["seeds"] = [0]
-    for spec in config["representations"].values():
-        if "training" in spec:
-            spec["training"].update(epochs=2, batch_size=8)
-    config["representations"]["beta_vae_mfcc2d"]["betas"] = [0.5, 4]
-    return config
-
-
-def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
-    config_path = workdir / "config.yaml"
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(config_path), "--cores", "2", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
-
-
-def planned_jobs(workdir: Path, config: dict) -> Counter:
-    """Jobs per rule that a dry run plans (Snakemake's "Job stats" table)."""
-    result = snakemake(workdir, config, "--dry-run")
-    assert result.returncode == 0, result.stdout + result.stderr
-    output = result.stdout + result.stderr
-    if "Nothing to be done" in output:
-        return Counter()
-    stats = output[output.index("Job stats:"):]
-    counts = Counter()
-    for line in stats.splitlines()[3:]:
-        match = re.match(r"^(\w+)\s+(\d+)\s*$", line.strip())
-        if not match:
-            break
-        if match.group(1) != "total":
-            counts[match.group(1)] = int(match.group(2))
-    return counts
-
-
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("workflow")
-    config = tiny_config()
-    result = snakemake(workdir, config)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    return workdir, config
 
 
 def test_full_run_reaches_the_metrics_table(demo_run):
@@ -108,9 +56,7 @@ def test_dbscan_eps_reruns_only_dbscan_and_tables(demo_run):
     edited = copy.deepcopy(config)
     edited["clustering"]["algorithms"]["dbscan"]["eps"] = 2.5
     n_reps = len(expand_representations(config["representations"]))
-    assert planned_jobs(workdir, edited) == Counter(
-        {"cluster": n_reps, "clustering_metrics": n_reps, "metrics_table": 1, "all": 1}
-    )
+    assert planned_jobs(workdir, edited) == Counter({"evaluate": n_reps, "metrics_table": 1, "all": 1})
 
 
 def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
@@ -120,14 +66,12 @@ def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
     jobs = planned_jobs(workdir, edited)
     mel_reps = {r: spec for r, spec in expand_representations(config["representations"]).items() if spec["features"] == "mel"}
     learned = sum(is_learned(spec) for spec in mel_reps.values())
-    n_algorithms = len(config["clustering"]["algorithms"])
     assert jobs == Counter({
         "compute_features": 2,  # the two mel shards, not the MFCC shards
         "baseline_representation": len(mel_reps) - learned,
         "train_model": learned,
         "disentanglement_table": 1,
-        "cluster": len(mel_reps) * n_algorithms,
-        "clustering_metrics": len(mel_reps) * n_algorithms,
+        "evaluate": len(mel_reps),
         "metrics_table": 1,
         "all": 1,
     })

@@ -1,4 +1,4 @@
-"""Rule metrics_table: gather every metrics file of a dataset into the report tables."""
+"""Rule metrics_table: gather every evaluation of a dataset into the report tables."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ from musiclust.logs import log_to_file
 from musiclust.report.tables import gather_failures, gather_metrics, metrics_report
 
 log = log_to_file(snakemake.log[0])
-metrics = gather_metrics(snakemake.input.metrics)
+metrics = gather_metrics(snakemake.input.evaluations)
 failures = gather_failures(snakemake.input.failures, snakemake.input.excluded)
 metrics.to_csv(snakemake.output.csv, index=False)
 failures.to_csv(snakemake.output.failures, index=False)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from musiclust.cluster.labels import genres_of
 from musiclust.logs import log_to_file
-from musiclust.representations.learned import LearnedOutputs, train_representation
+from musiclust.representations.learned import CollapseCheck, LearnedOutputs, train_representation
 from musiclust.tables import read_array_shards
 
 log = log_to_file(snakemake.log[0])
@@ -20,6 +20,7 @@ info = train_representation(
     seed=int(snakemake.wildcards.seed),
     threads=snakemake.threads,
     outputs=LearnedOutputs(*(Path(p) for p in (snakemake.output.checkpoint, snakemake.output.history, snakemake.output.latents))),
+    collapse=CollapseCheck(**snakemake.params.collapse),
     log=log.info,
 )
 log.info("trained %s", info)

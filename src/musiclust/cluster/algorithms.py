@@ -1,46 +1,95 @@
-"""Clustering of representation vectors: K-Means, agglomerative (Ward) and DBSCAN.
+"""Clustering of representation vectors, all from scikit-learn.
 
-The number of clusters is the number of genres, a fixed number, or chosen by silhouette over
-a range (the first study's task 1). DBSCAN's noise points keep the label -1: they are counted
-and reported, never silently treated as one more cluster.
+* ``kmeans``, ``agglomerative`` (Ward by default) and ``gmm`` (a Gaussian mixture, full
+  covariance) take a number of clusters: the number of genres, a fixed number, or ``auto``,
+  the best silhouette over ``k_range`` (the first study's task 1).
+* ``dbscan`` finds density: ``eps`` is a distance or ``auto``, read off the k-distance curve
+  (each point's distance to its ``min_samples``-th nearest neighbour, itself included as
+  DBSCAN counts it) at its knee, the point farthest below the chord of the sorted curve.
+* ``hdbscan`` needs no distance scale at all (``min_cluster_size``, ``min_samples``).
+
+Noise points keep the label -1: they are counted and reported, never silently dropped (see
+``metrics``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
+from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import silhouette_score
-
-from musiclust.representations.baseline import standardize
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import StandardScaler
 
 NOISE = -1
-ALGORITHMS = ("kmeans", "agglomerative", "dbscan")
+K_ALGORITHMS = ("kmeans", "agglomerative", "gmm")
+DENSITY_ALGORITHMS = ("dbscan", "hdbscan")
+ALGORITHMS = (*K_ALGORITHMS, *DENSITY_ALGORITHMS)
+# Defaults of every algorithm's settings: the one place they live.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "kmeans": {"k": "n_genres", "k_range": [2, 10], "n_init": 10},
+    "agglomerative": {"k": "n_genres", "k_range": [2, 10], "linkage": "ward"},
+    "gmm": {"k": "n_genres", "k_range": [2, 10], "covariance_type": "full", "n_init": 1, "reg_covar": 1e-6},
+    "dbscan": {"eps": "auto", "min_samples": 5},
+    "hdbscan": {"min_cluster_size": 5, "min_samples": None},
+}
 
 
 @dataclass
 class ClusterResult:
     labels: np.ndarray
-    k: int | None  # the number of clusters asked for (None for DBSCAN)
+    k: int | None  # the number of clusters asked for (None for the density algorithms)
     k_scores: dict[int, float] = field(default_factory=dict)  # silhouette per k when chosen by "auto"
+    eps: float | None = None  # DBSCAN's neighbourhood radius, as given or as chosen
+
+
+def settings(algorithm: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``params`` over the algorithm's defaults; unknown algorithm or key → ValueError."""
+    if algorithm not in DEFAULTS:
+        raise ValueError(f"unknown clustering algorithm {algorithm!r} (known: {', '.join(ALGORITHMS)})")
+    unknown = sorted(set(params or {}) - set(DEFAULTS[algorithm]))
+    if unknown:
+        raise ValueError(f"{algorithm}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(DEFAULTS[algorithm])}")
+    return {**DEFAULTS[algorithm], **(params or {})}
 
 
 def clustering_space(vectors: np.ndarray, standardize_vectors: bool) -> np.ndarray:
     """The space clustering and its internal metrics work in (z-scored when asked)."""
-    vectors = vectors.astype(np.float64)
-    return standardize(vectors) if standardize_vectors else vectors
+    vectors = np.asarray(vectors, dtype=np.float64)
+    # Constant dimensions stay 0 (StandardScaler leaves their scale at 1).
+    return StandardScaler().fit_transform(vectors) if standardize_vectors and len(vectors) else vectors
 
 
-def _fixed_k(algorithm: str, vectors: np.ndarray, k: int, params: dict, seed: int) -> np.ndarray:
+def kdistance_eps(vectors: np.ndarray, min_samples: int) -> float:
+    """DBSCAN's ``eps`` at the knee of the sorted ``min_samples``-distance curve."""
+    n = len(vectors)
+    neighbours = min(min_samples, n)
+    distances = NearestNeighbors(n_neighbors=neighbours).fit(vectors).kneighbors(vectors)[0][:, -1]
+    curve = np.sort(distances)
+    span = curve[-1] - curve[0]
+    if n < 3 or span <= 0:
+        return float(curve[-1]) if curve[-1] > 0 else 1e-12
+    x = np.linspace(0.0, 1.0, n)
+    y = (curve - curve[0]) / span
+    return float(curve[int(np.argmax(x - y))])
+
+
+def _fit_k(algorithm: str, vectors: np.ndarray, k: int, params: Mapping[str, Any], seed: int) -> np.ndarray:
     if algorithm == "kmeans":
-        model = KMeans(n_clusters=k, n_init=params.get("n_init", 10), random_state=seed)
-    else:
-        model = AgglomerativeClustering(n_clusters=k, linkage=params.get("linkage", "ward"))
-    return model.fit_predict(vectors)
+        return KMeans(n_clusters=k, n_init=params["n_init"], random_state=seed).fit_predict(vectors)
+    if algorithm == "agglomerative":
+        return AgglomerativeClustering(n_clusters=k, linkage=params["linkage"]).fit_predict(vectors)
+    model = GaussianMixture(n_components=k, covariance_type=params["covariance_type"], n_init=params["n_init"],
+                            reg_covar=params["reg_covar"], random_state=seed)
+    return model.fit(vectors).predict(vectors)
 
 
-def _resolve_k(choice, n_genres: int | None) -> int | None:
+def resolve_k(choice: Any, n_genres: int | None) -> int | None:
+    """The number of clusters a ``k`` setting asks for; None means "choose by silhouette"."""
     if choice == "n_genres":
         if not n_genres or n_genres < 2:
             raise ValueError("k: n_genres needs labelled tracks of at least two genres; set k to a number or auto")
@@ -48,26 +97,18 @@ def _resolve_k(choice, n_genres: int | None) -> int | None:
     return None if choice == "auto" else int(choice)
 
 
-def cluster_vectors(
-    vectors: np.ndarray, algorithm: str, params: dict, *, seed: int, n_genres: int | None = None
-) -> ClusterResult:
-    """Cluster ``vectors`` with ``algorithm`` and its ``params`` (the config's entry)."""
-    n_samples = vectors.shape[0]
-    if algorithm == "dbscan":
-        labels = DBSCAN(eps=params.get("eps", 1.5), min_samples=params.get("min_samples", 5)).fit_predict(vectors)
-        return ClusterResult(labels, None)
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"unknown clustering algorithm {algorithm!r} (known: {', '.join(ALGORITHMS)})")
-    k = _resolve_k(params.get("k", "n_genres"), n_genres)
+def _by_k(algorithm: str, vectors: np.ndarray, params: Mapping[str, Any], seed: int, n_genres: int | None) -> ClusterResult:
+    n_samples = len(vectors)
+    k = resolve_k(params["k"], n_genres)
     if k is not None:
         if k >= n_samples:
             raise ValueError(f"{algorithm}: k={k} needs more than {n_samples} tracks")
-        return ClusterResult(_fixed_k(algorithm, vectors, k, params, seed), k)
-    low, high = params.get("k_range", [2, 10])
+        return ClusterResult(_fit_k(algorithm, vectors, k, params, seed), k)
+    low, high = params["k_range"]
     scores: dict[int, float] = {}
     best_labels, best_k = None, None
     for candidate in range(low, min(high, n_samples - 1) + 1):
-        labels = _fixed_k(algorithm, vectors, candidate, params, seed)
+        labels = _fit_k(algorithm, vectors, candidate, params, seed)
         if len(np.unique(labels)) < 2:
             continue
         scores[candidate] = float(silhouette_score(vectors, labels))
@@ -76,3 +117,29 @@ def cluster_vectors(
     if best_k is None:
         raise ValueError(f"{algorithm}: no k in {low}..{high} gives two clusters on {n_samples} tracks")
     return ClusterResult(best_labels, best_k, scores)
+
+
+def _dbscan(vectors: np.ndarray, params: Mapping[str, Any]) -> ClusterResult:
+    eps = kdistance_eps(vectors, params["min_samples"]) if params["eps"] == "auto" else float(params["eps"])
+    return ClusterResult(DBSCAN(eps=eps, min_samples=params["min_samples"]).fit_predict(vectors), None, eps=eps)
+
+
+def _hdbscan(vectors: np.ndarray, params: Mapping[str, Any]) -> ClusterResult:
+    model = HDBSCAN(min_cluster_size=params["min_cluster_size"], min_samples=params["min_samples"], copy=True)
+    return ClusterResult(model.fit_predict(vectors), None)
+
+
+_DENSITY: dict[str, Callable[[np.ndarray, Mapping[str, Any]], ClusterResult]] = {"dbscan": _dbscan, "hdbscan": _hdbscan}
+
+
+def cluster_vectors(vectors: np.ndarray, algorithm: str, params: Mapping[str, Any] | None = None, *, seed: int = 0,
+                    n_genres: int | None = None) -> ClusterResult:
+    """Cluster ``vectors`` ``(n, d)`` with ``algorithm`` and its settings (over ``DEFAULTS``).
+
+    ``n_genres`` is needed only by ``k: n_genres``; the genres themselves are never seen.
+    """
+    params = settings(algorithm, params)
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if algorithm in _DENSITY:
+        return _DENSITY[algorithm](vectors, params)
+    return _by_k(algorithm, vectors, params, seed, n_genres)

@@ -1,16 +1,25 @@
-"""Gathering per-run metrics into tables: a flat CSV and a mean ± std Markdown summary."""
+"""Gathering evaluations into tables: a flat CSV and a mean ± std Markdown summary.
+
+Rows that must not be read as results are marked in every table: a collapsed model (fewer
+active latent dimensions than the threshold: its clusters are noise around the prior, however
+good its silhouette), a noise-dominated density clustering (most tracks left unclustered),
+and a model whose training saw the genre labels (†).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from musiclust.cluster.evaluation import read_evaluation
 from musiclust.cluster.metrics import METRIC_NAMES
 
 KEYS = ("representation", "algorithm", "seed")
+# Facts of the representation carried onto each of its rows.
+REPRESENTATION_FACTS = ("family", "saw_labels", "latent_dim", "active_dims", "collapsed")
+NOISE_DOMINATED = 0.5  # a density clustering that leaves more than this share unclustered
 # Column titles of the summary; the arrow says which direction is better.
 _DISPLAY = {
     "silhouette": "Silhouette ↑",
@@ -19,26 +28,36 @@ _DISPLAY = {
     "ari": "ARI ↑",
     "nmi": "NMI ↑",
     "purity": "Purity ↑",
+    "purity_per_cluster": "Purity/cluster ↑",
     "n_clusters": "clusters",
-    "noise_share": "noise",
+    "coverage": "coverage",
+    "active_dims": "active dims",
 }
+_DIGITS = {"calinski_harabasz": 1, "n_clusters": 1, "coverage": 2, "active_dims": 1}
 
 
 def gather_metrics(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """One row per (representation, algorithm, seed), from the metrics JSON files."""
-    rows = []
+    """One row per (representation, algorithm, seed), from the evaluation tables."""
+    frames = []
     for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            rows.append(json.load(handle))
-    frame = pd.DataFrame(rows)
-    if frame.empty:
+        _, evaluation, info = read_evaluation(path)
+        frame = evaluation.metrics.copy()
+        frame.insert(0, "representation", info["representation"])
+        frame.insert(2, "seed", info["seed"])
+        for fact in REPRESENTATION_FACTS:
+            frame[fact] = info.get(fact)
+        frames.append(frame)
+    if not frames:
         return pd.DataFrame(columns=[*KEYS, *METRIC_NAMES])
+    frame = pd.concat(frames, ignore_index=True)
+    frame["collapsed"] = frame["collapsed"].fillna(False).astype(bool)
+    frame["saw_labels"] = frame["saw_labels"].fillna(False).astype(bool)
     columns = [*KEYS, *[c for c in frame.columns if c not in KEYS]]
     return frame[columns].sort_values(list(KEYS)).reset_index(drop=True)
 
 
 def mean_std(values: pd.Series, digits: int) -> str:
-    values = values.dropna().astype(float)
+    values = pd.to_numeric(values, errors="coerce").dropna().astype(float)
     if values.empty:
         return "–"
     if len(values) == 1:
@@ -46,16 +65,29 @@ def mean_std(values: pd.Series, digits: int) -> str:
     return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
+def _marks(group: pd.DataFrame) -> str:
+    marks = []
+    collapsed = int(group["collapsed"].sum()) if "collapsed" in group else 0
+    if collapsed:
+        marks.append(f"collapsed ({collapsed}/{len(group)} seeds)")
+    if "noise_share" in group and pd.to_numeric(group["noise_share"], errors="coerce").mean() > NOISE_DOMINATED:
+        marks.append("noise-dominated")
+    if "error" in group and group["error"].notna().any():
+        marks.append("failed: " + str(group["error"].dropna().iloc[0]))
+    return "; ".join(marks)
+
+
 def summary_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± sample std over seeds, one row per (representation, algorithm)."""
-    columns = [*METRIC_NAMES, "n_clusters", "noise_share"]
+    """Mean ± sample std over seeds, one row per (representation, algorithm), with marks."""
+    columns = [*METRIC_NAMES, "n_clusters", "coverage", "active_dims"]
     rows = []
     for (representation, algorithm), group in metrics.groupby(["representation", "algorithm"], sort=True):
-        row = {"representation": representation, "algorithm": algorithm, "seeds": len(group)}
+        label = f"{representation} †" if group.get("saw_labels", pd.Series([False])).any() else representation
+        row = {"representation": label, "algorithm": algorithm, "seeds": len(group)}
         for column in columns:
-            digits = 1 if column in ("calinski_harabasz", "n_clusters") else (2 if column == "noise_share" else 3)
             values = group[column] if column in group else pd.Series(dtype=float)
-            row[_DISPLAY[column]] = mean_std(values, digits)
+            row[_DISPLAY[column]] = mean_std(values, _DIGITS.get(column, 3))
+        row["marks"] = _marks(group)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -81,28 +113,31 @@ def gather_failures(failure_paths: Iterable[str | Path], excluded_csv: str | Pat
 
 
 def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str) -> str:
-    """The Markdown page: the summary table and what was left out."""
-    tracks = int(metrics["n_tracks"].max()) if "n_tracks" in metrics and not metrics.empty else 0
+    """The Markdown page: the summary table, what its marks mean, and what was left out."""
+    tracks = int(metrics["n_tracks"].max()) if "n_tracks" in metrics and metrics["n_tracks"].notna().any() else 0
     summary = summary_table(metrics)
-    conditioned = sorted(set(metrics.loc[metrics["saw_labels"].fillna(False).astype(bool), "representation"])) \
-        if "saw_labels" in metrics else []
-    if conditioned:
-        summary["representation"] = [f"{r} †" if r in conditioned else r for r in summary["representation"]]
+    conditioned = sorted(set(metrics.loc[metrics["saw_labels"], "representation"])) if "saw_labels" in metrics else []
+    collapsed = sorted(set(metrics.loc[metrics["collapsed"], "representation"])) if "collapsed" in metrics else []
     lines = [
         f"# Clustering metrics: {dataset}",
         "",
-        f"{tracks} tracks clustered; mean ± std over seeds. Internal metrics leave DBSCAN's noise "
-        "out; ARI, NMI and purity compare clusters with genres over the clustered tracks.",
+        f"{tracks} tracks; mean ± std over seeds. Internal metrics (silhouette, Calinski–Harabasz, "
+        "Davies–Bouldin) describe the clusters formed, noise left out; `coverage` is the share of tracks "
+        "clustered. ARI, NMI and purity compare with genres over every labelled track, noise counted as "
+        "a group of its own. `active dims`: latent dimensions the model uses (KL and variance of the means).",
         "",
         markdown_table(summary),
     ]
+    if collapsed:
+        lines += [f"**Collapsed** ({', '.join(collapsed)}): fewer active latent dimensions than the threshold "
+                  "in some seeds; the latents are the prior plus noise, so their metrics (however flattering "
+                  "the silhouette) say nothing about the music. See the training logs for remedies.", ""]
     if conditioned:
         lines += [
             f"† {', '.join(conditioned)}: trained with the genre labels (a conditional VAE's decoder sees "
-            "the genre), so its agreement with genres is not an unsupervised result.",
-        ]
+            "the genre), so its agreement with genres is not an unsupervised result.", ""]
     if not failures.empty:
         counts = failures.groupby(["stage", "reason"]).size()
-        lines += ["", f"{len(failures)} tracks left out:", ""]
+        lines += [f"{len(failures)} tracks left out:", ""]
         lines += [f"- {stage}: {reason} ({count})" for (stage, reason), count in counts.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).rstrip() + "\n"

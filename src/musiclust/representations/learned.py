@@ -1,9 +1,8 @@
-"""Training a learned representation: from feature arrays to checkpoint, history and latents.
+"""Training a learned representation in the pipeline: feature arrays → checkpoint, history, latents.
 
-The trainer (``musiclust.models.trainer``) resumes from its own working checkpoint. That file
-is not an output of the rule, because Snakemake deletes a job's outputs before rerunning it:
-training writes ``training-state.pt`` beside the outputs and only a finished run is moved to
-``checkpoint.pt``.
+The trainer resumes from its own working checkpoint. That file is not an output of the rule,
+because Snakemake deletes a job's outputs before rerunning it: training writes
+``training-state.pt`` beside the outputs and only a finished run is moved to ``checkpoint.pt``.
 """
 
 from __future__ import annotations
@@ -15,16 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
-from musiclust.models.registry import get_family
-from musiclust.models.trainer import TrainConfig, train
-from musiclust.representations.baseline import standardize
+from musiclust.representations.estimators import AutoencoderRepresentation
 from musiclust.representations.latents import write_latents
 from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES
 from musiclust.tables import write_table
 
 WORKING_CHECKPOINT = "training-state.pt"
+# Config keys of `training:` that are scheduler resources, not training settings.
+RESOURCE_KEYS = ("threads", "gpus", "mem_mb", "runtime_min")
 
 
 @dataclass(frozen=True)
@@ -34,88 +34,52 @@ class LearnedOutputs:
     latents: Path
 
 
-def model_inputs(features: np.ndarray, standardize_vectors: bool) -> np.ndarray:
-    """What the network sees: vector features are z-scored across tracks (MFCC statistics span
-    hundreds of units); spectrograms are already standardised per track by the feature stage."""
-    features = features.astype(np.float32, copy=False)
-    if features.ndim == 2 and standardize_vectors:
-        return standardize(features)
-    return features
+@dataclass(frozen=True)
+class CollapseCheck:
+    """When a model counts as collapsed (config ``analysis:``)."""
+
+    kl_threshold: float = 0.01
+    variance_threshold: float = 0.01
+    min_active_dims: int = 2
 
 
-def training_config(spec: Mapping, defaults: Mapping, seed: int, threads: int) -> TrainConfig:
-    """The trainer's settings: the representation's ``training`` over the config defaults;
-    β falls back to the family's study default (cvae 0.5, beta_vae 4, others 1)."""
-    settings = {**defaults, **spec.get("training", {})}
-    return TrainConfig(
-        epochs=int(settings["epochs"]),
-        batch_size=int(settings["batch_size"]),
-        learning_rate=float(settings.get("learning_rate", 1e-3)),
-        beta=float(settings.get("beta", get_family(spec["family"]).default_beta)),
-        seed=seed,
-        device=str(settings.get("device", "auto")),
-        threads=threads,
-        checkpoint_every=int(settings.get("checkpoint_every", 1)),
-        weight_decay=float(settings.get("weight_decay", 0.0)),
-    )
-
-
-def history_table(history, kl_per_dim: np.ndarray | None, info: Mapping) -> pa.Table:
-    """Per-epoch losses; the KL per latent dimension at the end goes in the schema metadata
-    (``kl_per_dim``) and, for convenience, on the last row."""
+def history_table(history: pd.DataFrame, kl_per_dim: np.ndarray | None, info: Mapping) -> pa.Table:
+    """Per-epoch losses (and KL per latent dimension, per epoch); the KL per dimension of the
+    final model over every track and the model's facts go in the schema metadata."""
     frame = history.reset_index(drop=True)
-    last = len(frame) - 1
-    per_dim = [list(map(float, kl_per_dim)) if (kl_per_dim is not None and i == last) else None for i in range(len(frame))]
-    columns = {name: frame[name].to_numpy() for name in frame.columns if name != "epoch"}
-    columns["kl_per_dim"] = pa.array(per_dim, type=pa.list_(pa.float64()))
+    columns = {name: pa.array(frame[name].tolist()) for name in frame.columns if name not in ("epoch", "kl_per_dim")}
+    columns["kl_per_dim"] = pa.array(frame["kl_per_dim"].tolist(), type=pa.list_(pa.float64()))
     table = pa.table({"epoch": pa.array(frame["epoch"].to_numpy(), type=pa.int32()), **columns})
     metadata = {
-        b"kl_per_dim": _json(None if kl_per_dim is None else [float(v) for v in kl_per_dim]),
-        b"info": _json(dict(info)),
+        b"kl_per_dim": json.dumps(None if kl_per_dim is None else [float(v) for v in kl_per_dim]).encode(),
+        b"info": json.dumps(dict(info)).encode(),
     }
     return table.replace_schema_metadata(metadata)
 
 
-def _json(value) -> bytes:
-    return json.dumps(value).encode()
+def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.ndarray, features: np.ndarray,
+                         genres: np.ndarray, *, seed: int, threads: int, outputs: LearnedOutputs,
+                         collapse: CollapseCheck = CollapseCheck(),
+                         log: Callable[[str], None] | None = None) -> dict:
+    """Train representation ``name`` and write its three outputs; returns its info dict.
 
-
-def train_representation(
-    name: str,
-    spec: Mapping,
-    defaults: Mapping,
-    ids: np.ndarray,
-    features: np.ndarray,
-    genres: np.ndarray,
-    *,
-    seed: int,
-    threads: int,
-    outputs: LearnedOutputs,
-    log: Callable[[str], None] | None = None,
-) -> dict:
-    """Train representation ``name`` and write its three outputs; returns its info dict."""
+    ``defaults`` is the config's ``training:`` block, which the entry's ``training`` overrides.
+    """
     family = spec["family"]
-    config = training_config(spec, defaults, seed, threads)
-    data = model_inputs(features, spec.get("standardize", True))
+    settings = {k: v for k, v in {**defaults, **spec.get("training", {})}.items() if k not in RESOURCE_KEYS}
     labels = None
     if family in LABEL_CONDITIONED_FAMILIES:
         labels = np.array([g if g is not None else "(unlabelled)" for g in genres], dtype=object).astype(str)
     working = outputs.checkpoint.with_name(WORKING_CHECKPOINT)
-    result = train(family, spec.get("arch"), data, labels, config, working, model_name=name, log=log)
-    info = {
-        "family": family,
-        "representation": name,
-        "features": spec["features"],
-        "seed": seed,
-        "beta": config.beta,
-        "epochs": int(result.history["epoch"].max()) if len(result.history) else 0,
-        "latent_dim": int(result.mu.shape[1]),
-        "saw_labels": family in LABEL_CONDITIONED_FAMILIES,
-        "device": result.device,
-        "resumed_from_epoch": result.resumed_from_epoch,
-    }
-    write_table(history_table(result.history, result.kl_per_dim, info), outputs.history)
-    write_latents(outputs.latents, ids, result.mu, logvar=result.logvar, info=info)
+    model = AutoencoderRepresentation(
+        family, arch=spec.get("arch"), standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
+        kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
+        min_active_dims=collapse.min_active_dims, name=name, log=log, threads=threads, **settings,
+    ).fit(features, labels)
+    info = {**model.info(), "representation": name, "features": spec["features"],
+            "saw_labels": family in LABEL_CONDITIONED_FAMILIES}
+    write_table(history_table(model.history_, model.active_dims_.kl_per_dim, info), outputs.history)
+    write_latents(outputs.latents, ids, model.latents_, logvar=model.logvar_, info=info)
     # Last: a finished checkpoint marks the job done; the working file becomes the output.
     os.replace(working, outputs.checkpoint)
     return info

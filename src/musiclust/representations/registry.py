@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 BASELINE_FAMILIES = ("pca", "raw")
-LEARNED_FAMILIES = ("vae", "conv_vae", "beta_vae", "cvae", "conv_ae")
+LEARNED_FAMILIES = ("vae", "conv_vae", "cvae", "conv_ae")
 # Families whose training sees genre labels: their clusters are not unsupervised results.
 LABEL_CONDITIONED_FAMILIES = ("cvae",)
 
