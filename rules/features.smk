@@ -1,6 +1,9 @@
-# Features, in shards of tracks: decode each track's window once (cached as int16 audio),
-# then one job per (feature kind, shard). An edit to the mel settings reruns the mel jobs
-# only; an edit to the decoding settings reruns every feature.
+# Features, in shards of tracks: decode the spans of each track that the features read, once
+# (cached as int16 audio), then one job per (feature kind, shard). The decode rule sees only
+# the feature settings that move those spans (span_params: n_fft, hop_length, n_frames,
+# placement, duration_s), so an edit of e.g. features.mel.n_mels reruns the mel jobs only;
+# an edit of audio.* or of a span setting reruns the decoding and every feature.
+from musiclust.features.plan import span_params
 
 
 rule decode_audio:
@@ -11,6 +14,7 @@ rule decode_audio:
         failures=f"{RESULTS}/{{dataset}}/features/failures/shard-{{shard}}.parquet",
     params:
         audio=config["audio"],
+        spans=span_params(config["features"]),
     threads: config["features"].get("threads", 1)
     log:
         f"{RESULTS}/{{dataset}}/logs/decode_audio/shard-{{shard}}.log",

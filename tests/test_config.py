@@ -29,7 +29,7 @@ def test_shipped_config_is_valid(config):
         (lambda c: c["clustering"]["algorithms"]["kmeans"].update(k="many"), "clustering.algorithms.kmeans.k"),
         (lambda c: c["clustering"]["algorithms"].update(spectral={}), "clustering.algorithms: Additional properties"),
         (lambda c: c["representations"]["pca_mel"].update(features="chroma"), "representations.pca_mel.features"),
-        (lambda c: c["features"]["mfcc_stats"].update(duration_s=60), "longer than the decoded window"),
+        (lambda c: c["features"]["mfcc2d"].update(n_frames=200), "features.mfcc2d.n_frames: 200 frames is more than the 130"),
         (lambda c: c["datasets"].update(mine={"kind": "folder"}), "datasets.mine: 'path' is a required property"),
     ],
 )

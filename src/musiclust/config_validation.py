@@ -69,11 +69,14 @@ def _cross_checks(config: Mapping) -> list[str]:
             missing = [key for key in ("epochs", "batch_size") if key not in {**defaults, **spec["training"]}]
             if missing:
                 problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
-    audio = config["audio"]
-    mfcc_window = config["features"]["mfcc_stats"].get("duration_s", 0)
-    if mfcc_window > audio["window_s"]:
+    # A 2-D MFCC matrix is the first n_frames frames of its excerpt (centred frames: one more
+    # than samples // hop); more would pad it with zeros, which are not silence for MFCCs.
+    mfcc2d = config["features"]["mfcc2d"]
+    duration, hop, n_frames = mfcc2d.get("duration_s", 3.0), mfcc2d.get("hop_length", 512), mfcc2d.get("n_frames", 128)
+    available = 1 + int(round(duration * config["audio"]["sample_rate"])) // hop
+    if n_frames > available:
         problems.append(
-            f"features.mfcc_stats.duration_s: {mfcc_window} s is longer than the decoded window "
-            f"audio.window_s ({audio['window_s']} s)"
+            f"features.mfcc2d.n_frames: {n_frames} frames is more than the {available} that "
+            f"features.mfcc2d.duration_s ({duration} s) gives at hop_length {hop}"
         )
     return problems

@@ -15,13 +15,14 @@ import pyarrow as pa
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from musiclust.features.decode import DecodeSettings, UnusableTrack, decode_window, from_pcm16, to_pcm16
+from musiclust.features.clip import DecodedAudio, clips_table, table_clips, to_pcm16
+from musiclust.features.decode import DecodeSettings, UnusableTrack, decode_clip
+from musiclust.features.plan import DecodePlan
 from musiclust.features.spectral import extract
-from musiclust.tables import build_table, column_array, table_metadata, track_ids
+from musiclust.tables import build_table, table_metadata, track_ids
 
 log = logging.getLogger("musiclust.features")
 
-AUDIO_COLUMN = "audio"
 FAILURE_COLUMNS = ("stage", "reason", "detail")
 
 
@@ -40,9 +41,11 @@ def parallel_map(function: Callable, items: Sequence, workers: int, desc: str, p
         return list(bar(pool.map(function, items)))
 
 
-def _decode_one(path: str, settings: DecodeSettings) -> np.ndarray | UnusableTrack:
+def _decode_one(path: str, settings: DecodeSettings, plan: DecodePlan) -> DecodedAudio | UnusableTrack:
     try:
-        return to_pcm16(decode_window(path, settings))
+        clip = decode_clip(path, settings, plan)
+        # Keep int16 (what the shard stores) so that the pool holds half the bytes.
+        return DecodedAudio(to_pcm16(clip.samples), clip.spans, clip.clip_length, clip.sample_rate)
     except UnusableTrack as failure:
         return failure
     except Exception as error:  # noqa: BLE001 - one bad file must never stop a run
@@ -57,44 +60,39 @@ def failure_table(rows: Iterable[tuple[int, str, str, str]]) -> pa.Table:
 
 
 def decode_shard(
-    track_ids_: Sequence[int], paths: Sequence[str], settings: DecodeSettings, workers: int = 1, progress: bool = True
+    track_ids_: Sequence[int],
+    paths: Sequence[str],
+    settings: DecodeSettings,
+    plan: DecodePlan,
+    workers: int = 1,
+    progress: bool = True,
 ) -> tuple[pa.Table, pa.Table]:
     """Decode every track of a shard: ``(audio table, failures table)``.
 
-    The audio table holds int16 windows (column ``audio``) of the usable tracks only; every
+    The audio table holds the decoded spans of the usable tracks only (see ``clip``); every
     other track is in the failures table with the reason, and is left out downstream.
     """
-    results = parallel_map(partial(_decode_one, settings=settings), list(paths), workers, "decode", progress)
-    good_ids, windows, failures = [], [], []
+    results = parallel_map(partial(_decode_one, settings=settings, plan=plan), list(paths), workers, "decode", progress)
+    good_ids, clips, failures = [], [], []
     for track_id, path, result in zip(track_ids_, paths, results):
         if isinstance(result, UnusableTrack):
             log.warning("track %s (%s) skipped: %s", track_id, path, result)
             failures.append((int(track_id), "decode", result.reason, result.detail))
         else:
             good_ids.append(int(track_id))
-            windows.append(result)
-    audio = np.stack(windows) if windows else np.zeros((0, settings.window_samples), dtype=np.int16)
-    table = build_table(
-        np.array(good_ids, dtype=np.int64),
-        arrays={AUDIO_COLUMN: audio},
-        metadata={"sample_rate": settings.sample_rate, "window_s": settings.window_s, "align": settings.align},
-    )
-    return table, failure_table(failures)
-
-
-def _extract_one(pcm: np.ndarray, kind: str, sample_rate: int, settings) -> np.ndarray:
-    return extract(kind, from_pcm16(pcm), sample_rate, settings)
+            clips.append(result)
+    return clips_table(good_ids, clips, settings.sample_rate), failure_table(failures)
 
 
 def feature_shard(audio: pa.Table, kind: str, settings, workers: int = 1, progress: bool = True) -> pa.Table:
     """Feature ``kind`` for every track of a decoded audio shard (column named ``kind``)."""
     sample_rate = int(table_metadata(audio, "sample_rate"))
-    windows = column_array(audio, AUDIO_COLUMN)
-    function = partial(_extract_one, kind=kind, sample_rate=sample_rate, settings=settings)
-    values = parallel_map(function, list(windows), workers, kind, progress)
+    clips = table_clips(audio, sample_rate)
+    values = parallel_map(partial(extract, kind, settings=settings), clips, workers, kind, progress)
     if values:
         stacked = np.stack(values)
     else:
-        # The shape of an empty shard's column comes from a silent window.
-        stacked = extract(kind, np.zeros(windows.shape[1], dtype=np.float32), sample_rate, settings)[None][:0]
+        # The shape of an empty shard's column comes from a second of silence.
+        silence = DecodedAudio.from_signal(np.zeros(sample_rate, dtype=np.float32), sample_rate)
+        stacked = extract(kind, silence, settings)[None][:0]
     return build_table(track_ids(audio), arrays={kind: stacked}, metadata={"sample_rate": sample_rate, "kind": kind})

@@ -1,8 +1,17 @@
-"""Audio features from a decoded window: log-mel spectrograms, MFCC statistics, 2-D MFCCs.
+"""Audio features of a decoded clip: log-mel spectrograms, MFCC statistics, 2-D MFCCs.
 
-Parameters default to the studies' values: the first study's log-mels (128 bands, n_fft 2048,
-hop 512, 256 frames, standardised per spectrogram), the second study's 40 MFCCs averaged over
-3 s and its 20 × 128 MFCC matrices.
+Each settings class says which clip samples its feature reads (``span``); the decode plan
+is built from those spans and the feature reads the same ones back, so the two cannot drift.
+Positions are clip samples at the analysis rate, as in ``librosa.load(path, sr=22050)``.
+
+- ``mel`` (first study): the study runs librosa on the whole clip (centred frames: frame i
+  is centred on sample i·hop, zeros padded beyond the clip's ends) and keeps 256 frames.
+  Here the same frames come from ``center=False`` on the decoded segment under them, which
+  holds n_fft//2 samples of real audio either side.
+- ``mfcc_stats``/``mfcc2d`` (second study): the study cuts an excerpt first (its first 3 s,
+  zero-padded if shorter) and runs librosa on the excerpt; ``placement`` picks the excerpt.
+
+Parameters default to the studies' values.
 """
 
 from __future__ import annotations
@@ -12,7 +21,9 @@ from dataclasses import dataclass, field
 import librosa
 import numpy as np
 
-from musiclust.features.decode import pad_centered
+from musiclust.features.clip import DecodedAudio
+
+PLACEMENTS = ("start", "center", "whole")
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,34 @@ class MelSettings:
     fmax: float | None = None
     standardize: bool = True
 
+    # The settings that decide which samples are read (the decode rule's params).
+    SPAN_FIELDS = ("n_fft", "hop_length", "n_frames")
+
+    def first_frame(self, clip_length: int) -> int:
+        """Centre crop of the whole clip's ``1 + clip_length // hop`` frames: frames
+        ``[(total - n_frames) // 2, + n_frames)``, the odd frame left over going to the end.
+        A clip with fewer frames starts at frame 0 and is padded at the end (see ``log_mel``)."""
+        total = 1 + clip_length // self.hop_length
+        return max(0, (total - self.n_frames) // 2)
+
+    def span(self, clip_length: int, sample_rate: int) -> tuple[int, int]:
+        start = self.first_frame(clip_length) * self.hop_length - self.n_fft // 2
+        return start, start + (self.n_frames - 1) * self.hop_length + self.n_fft
+
+
+def excerpt(placement: str, duration: int, clip_length: int) -> tuple[int, int]:
+    """Clip samples of a ``duration``-sample excerpt: the first, the centre, or the whole clip.
+    An excerpt reaching outside a short clip reads zeros there: the study's zero padding
+    (at the end for ``start``, either side for ``center``)."""
+    if placement == "whole":
+        return 0, clip_length
+    if placement == "start":
+        return 0, duration
+    if placement == "center":
+        start = (clip_length - duration) // 2
+        return start, start + duration
+    raise ValueError(f"unknown placement {placement!r} (known: {', '.join(PLACEMENTS)})")
+
 
 @dataclass(frozen=True)
 class MfccStatsSettings:
@@ -32,8 +71,18 @@ class MfccStatsSettings:
     n_fft: int = 2048
     hop_length: int = 512
     n_mels: int = 128
-    duration_s: float = 3.0
+    placement: str = "start"  # start | center | whole
+    duration_s: float = 3.0  # excerpt length; ignored for placement "whole"
     stats: tuple[str, ...] = field(default=("mean",))
+
+    SPAN_FIELDS = ("placement", "duration_s")
+
+    def __post_init__(self):
+        if self.placement not in PLACEMENTS:
+            raise ValueError(f"mfcc_stats placement {self.placement!r} is not one of {PLACEMENTS}")
+
+    def span(self, clip_length: int, sample_rate: int) -> tuple[int, int]:
+        return excerpt(self.placement, int(round(self.duration_s * sample_rate)), clip_length)
 
 
 @dataclass(frozen=True)
@@ -43,7 +92,18 @@ class Mfcc2dSettings:
     hop_length: int = 512
     n_mels: int = 128
     n_frames: int = 128
+    placement: str = "start"  # start | center (a fixed-size matrix needs a fixed excerpt)
+    duration_s: float = 3.0
     standardize: bool = True
+
+    SPAN_FIELDS = ("placement", "duration_s")
+
+    def __post_init__(self):
+        if self.placement not in ("start", "center"):
+            raise ValueError(f"mfcc2d placement {self.placement!r} is not one of ('start', 'center')")
+
+    def span(self, clip_length: int, sample_rate: int) -> tuple[int, int]:
+        return excerpt(self.placement, int(round(self.duration_s * sample_rate)), clip_length)
 
 
 def _standardize(matrix: np.ndarray) -> np.ndarray:
@@ -51,32 +111,36 @@ def _standardize(matrix: np.ndarray) -> np.ndarray:
     return (matrix - matrix.mean()) / (std if std > 0 else 1.0)
 
 
-def _frames_span(n_frames: int, hop_length: int) -> int:
-    """Samples that give exactly ``n_frames`` centred STFT frames."""
-    return (n_frames - 1) * hop_length + 1
+def log_mel(audio: DecodedAudio, settings: MelSettings) -> np.ndarray:
+    """``(n_mels, n_frames)`` log-mel spectrogram (dB), the centre frames of the whole clip.
 
-
-def log_mel(signal: np.ndarray, sample_rate: int, settings: MelSettings) -> np.ndarray:
-    """``(n_mels, n_frames)`` log-mel spectrogram of the centre of ``signal`` (dB, ref max)."""
-    segment = pad_centered(signal, _frames_span(settings.n_frames, settings.hop_length))
+    ``power_to_db(ref=max)`` takes the maximum of these frames, not of the whole clip as the
+    study did: the dB values differ by a constant, which per-spectrogram standardisation
+    removes, except where the 80 dB floor (``top_db``) clips: it sits below this crop's
+    maximum rather than the clip's. A clip shorter than ``n_frames`` frames is followed by
+    silence, so its padding frames sit at that floor, not at 0 dB (the loudest value).
+    """
+    segment = audio.segment(*settings.span(audio.clip_length, audio.sample_rate))
     power = librosa.feature.melspectrogram(
         y=segment,
-        sr=sample_rate,
+        sr=audio.sample_rate,
         n_fft=settings.n_fft,
         hop_length=settings.hop_length,
+        center=False,
         n_mels=settings.n_mels,
         fmin=settings.fmin,
         fmax=settings.fmax,
     )
     db = librosa.power_to_db(power, ref=np.max)
-    db = db[:, : settings.n_frames]
     return (_standardize(db) if settings.standardize else db).astype(np.float32)
 
 
-def _mfcc(segment: np.ndarray, sample_rate: int, settings: MfccStatsSettings | Mfcc2dSettings) -> np.ndarray:
+def _mfcc(audio: DecodedAudio, settings: MfccStatsSettings | Mfcc2dSettings) -> np.ndarray:
+    """librosa's MFCCs of the excerpt, as if the excerpt were the whole signal (centred frames)."""
+    segment = audio.segment(*settings.span(audio.clip_length, audio.sample_rate))
     return librosa.feature.mfcc(
         y=segment,
-        sr=sample_rate,
+        sr=audio.sample_rate,
         n_mfcc=settings.n_mfcc,
         n_fft=settings.n_fft,
         hop_length=settings.hop_length,
@@ -87,17 +151,15 @@ def _mfcc(segment: np.ndarray, sample_rate: int, settings: MfccStatsSettings | M
 _STATISTICS = {"mean": np.mean, "std": np.std, "min": np.min, "max": np.max}
 
 
-def mfcc_stats(signal: np.ndarray, sample_rate: int, settings: MfccStatsSettings) -> np.ndarray:
-    """MFCC statistics over the centre ``duration_s`` of ``signal``: ``n_mfcc`` values a statistic."""
-    segment = pad_centered(signal, int(round(settings.duration_s * sample_rate)))
-    coefficients = _mfcc(segment, sample_rate, settings)
+def mfcc_stats(audio: DecodedAudio, settings: MfccStatsSettings) -> np.ndarray:
+    """MFCC statistics over time of the excerpt: ``n_mfcc`` values a statistic, in order."""
+    coefficients = _mfcc(audio, settings)
     return np.concatenate([_STATISTICS[name](coefficients, axis=1) for name in settings.stats]).astype(np.float32)
 
 
-def mfcc_2d(signal: np.ndarray, sample_rate: int, settings: Mfcc2dSettings) -> np.ndarray:
-    """``(n_mfcc, n_frames)`` MFCC matrix of the centre of ``signal``."""
-    segment = pad_centered(signal, _frames_span(settings.n_frames, settings.hop_length))
-    coefficients = _mfcc(segment, sample_rate, settings)[:, : settings.n_frames]
+def mfcc_2d(audio: DecodedAudio, settings: Mfcc2dSettings) -> np.ndarray:
+    """``(n_mfcc, n_frames)``: the first ``n_frames`` MFCC frames of the excerpt (3 s give 130)."""
+    coefficients = librosa.util.fix_length(_mfcc(audio, settings), size=settings.n_frames, axis=1)
     return (_standardize(coefficients) if settings.standardize else coefficients).astype(np.float32)
 
 
@@ -110,17 +172,20 @@ _EXTRACTORS = {
 }
 
 
-def settings_for(kind: str, params: dict):
-    """The settings dataclass of feature ``kind`` from plain parameters (e.g. a rule's params)."""
+def settings_for(kind: str, params):
+    """The settings dataclass of feature ``kind`` from plain parameters (e.g. a rule's params),
+    or the settings themselves."""
     if kind not in _EXTRACTORS:
         raise ValueError(f"unknown feature kind {kind!r} (known: {', '.join(FEATURE_KINDS)})")
     settings_class, _ = _EXTRACTORS[kind]
+    if isinstance(params, settings_class):
+        return params
     values = dict(params)
     if "stats" in values:
         values["stats"] = tuple(values["stats"])
     return settings_class(**values)
 
 
-def extract(kind: str, signal: np.ndarray, sample_rate: int, settings) -> np.ndarray:
+def extract(kind: str, audio: DecodedAudio, settings) -> np.ndarray:
     _, extractor = _EXTRACTORS[kind]
-    return extractor(signal, sample_rate, settings)
+    return extractor(audio, settings)
