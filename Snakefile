@@ -10,6 +10,7 @@ configfile: "config.yaml"
 
 include: "rules/common.smk"
 include: "rules/data.smk"
+include: "rules/text.smk"
 include: "rules/lyrics.smk"
 include: "rules/features.smk"
 include: "rules/representations.smk"

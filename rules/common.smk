@@ -77,6 +77,8 @@ def audio_archive(dataset):
 
 def source_inputs(wildcards):
     """What track selection reads: extracted metadata and audio (nothing for a folder)."""
+    if DATASETS[wildcards.dataset]["kind"] == "synthetic_lyrics":  # text only: its lyrics file
+        return {"lyrics": f"{RESOURCES}/{wildcards.dataset}/lyrics.jsonl"}
     archive = audio_archive(wildcards.dataset)
     if archive is None:
         return {}

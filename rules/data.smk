@@ -23,6 +23,23 @@ rule generate_demo_archives:
         "../workflow_scripts/generate_demo_archives.py"
 
 
+rule generate_synthetic_lyrics:
+    output:
+        f"{RESOURCES}/{{dataset}}/lyrics.jsonl",
+    wildcard_constraints:
+        dataset=alternatives(names_of("synthetic_lyrics")),
+    params:
+        spec=lambda wc: DATASETS[wc.dataset]["synthetic_lyrics"],
+    log:
+        f"{RESULTS}/{{dataset}}/logs/generate_synthetic_lyrics.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/generate_synthetic_lyrics.py"
+
+
 rule download_archive:
     input:
         unpack(download_inputs),

@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+from musiclust.data.catalog import has_audio
+from musiclust.data.feature_table import read_feature_table
 from musiclust.data.fma import audio_relpath, fma_exclusions, read_tracks_csv
 from musiclust.data.folder import scan_folder
 from musiclust.data.selection import Selection, select_tracks, write_track_table
+from musiclust.data.synthetic_lyrics import read_corpus_tracks
 from musiclust.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
@@ -12,6 +15,10 @@ params = snakemake.params
 kind = params.kind
 if kind == "folder":
     tracks = scan_folder(params.folder, params.metadata_csv)
+elif kind == "table":  # precomputed features: the table lists the tracks
+    tracks, _ = read_feature_table(snakemake.input.table)
+elif kind == "synthetic_lyrics":  # text only: the corpus's lyrics file lists the tracks
+    tracks = read_corpus_tracks(snakemake.input.lyrics)
 else:
     tracks = read_tracks_csv(Path(snakemake.input.metadata, "tracks.csv"))
     audio_root = Path(snakemake.input.audio)
@@ -23,7 +30,10 @@ if selection.get("genres") is not None:
 selected, excluded = select_tracks(
     tracks, Selection(**selection), exclude=fma_exclusions(kind), keep_unlabelled=kind == "folder"
 )
-write_track_table(selected, snakemake.output.tracks, shard_size=params.shard_size, dataset=snakemake.wildcards.dataset)
+write_track_table(
+    selected, snakemake.output.tracks, shard_size=params.shard_size, dataset=snakemake.wildcards.dataset,
+    audio=has_audio(kind),
+)
 excluded.to_csv(snakemake.output.excluded)
 log.info(
     "selected %d tracks of %d genres (%d excluded on purpose)",

@@ -69,6 +69,7 @@ def _cross_checks(config: Mapping) -> list[str]:
             missing = [key for key in ("epochs", "batch_size") if key not in {**defaults, **spec["training"]}]
             if missing:
                 problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
+    problems += _text_checks(config.get("text") or {})
     # A 2-D MFCC matrix is the first n_frames frames of its excerpt (centred frames: one more
     # than samples // hop); more would pad it with zeros, which are not silence for MFCCs.
     mfcc2d = config["features"]["mfcc2d"]
@@ -80,3 +81,14 @@ def _cross_checks(config: Mapping) -> list[str]:
             f"features.mfcc2d.duration_s ({duration} s) gives at hop_length {hop}"
         )
     return problems
+
+
+def _text_checks(text: Mapping) -> list[str]:
+    """Every text embedding names an encoder defined under text.encoders."""
+    encoders = text.get("encoders") or {}
+    return [
+        f"text.embeddings: {name!r} uses encoder {name.split('-', 1)[1]!r}, not defined under text.encoders "
+        f"(defined: {', '.join(sorted(encoders)) or 'none'})"
+        for name in text.get("embeddings") or []
+        if name.split("-", 1)[1] not in encoders
+    ]

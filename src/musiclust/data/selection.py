@@ -78,16 +78,23 @@ def shard_count(n_tracks: int, shard_size: int) -> int:
     return max(1, math.ceil(n_tracks / shard_size))
 
 
-def write_track_table(selected: pd.DataFrame, path: str | Path, *, shard_size: int, dataset: str) -> None:
-    """``tracks.parquet``: one row a track, with its audio path, labels and shard number."""
+def write_track_table(
+    selected: pd.DataFrame, path: str | Path, *, shard_size: int, dataset: str, audio: bool = True
+) -> None:
+    """``tracks.parquet``: one row a track, with its audio path, labels and shard number.
+
+    A dataset without audio (``audio=False``: text only) has no shards (``n_shards`` 0, shard
+    null), so no audio stage is ever planned for it.
+    """
     ids = selected.index.to_numpy(dtype="int64")
-    n_shards = shard_count(len(ids), shard_size)
+    n_shards = shard_count(len(ids), shard_size) if audio else 0
     columns = {
         name: pa.array(selected[name].tolist(), type=pa.string())
         for name in ("audio_path", "title", "artist", "genre", "split", "language")
     }
     # Consecutive slices of the id-sorted table: shard n is rows [n*size, (n+1)*size).
-    columns["shard"] = pa.array([i // shard_size for i in range(len(ids))], type=pa.int32())
+    shards = [i // shard_size if audio else None for i in range(len(ids))]
+    columns["shard"] = pa.array(shards, type=pa.int32())
     table = build_table(
         ids,
         columns=columns,

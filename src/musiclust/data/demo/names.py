@@ -173,3 +173,11 @@ def make_credits(spec: DemoSpec, plan: list[PlannedTrack]) -> dict[int, Credits]
             position += size
     return credits
 
+
+
+def name_song(language_code: str, rng: np.random.Generator) -> tuple[str, str, str]:
+    """``(title, artist, album)`` in one language, for corpora other than the demo's."""
+    lexicon = next((lex for lex in _LEXICONS if lex.code == language_code), None)
+    if lexicon is None:
+        raise ValueError(f"no names for language {language_code!r} (known: {', '.join(x.code for x in _LEXICONS)})")
+    return _title(lexicon, rng), _artist_name(lexicon, rng), _title(lexicon, rng)
