@@ -16,7 +16,13 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get
 
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name
-from musiclust.representations.registry import BASELINE_FAMILIES, expand_representations, is_learned
+from musiclust.representations.registry import (
+    TABLE_FEATURES,
+    expand_representations,
+    feature_source,
+    is_learned,
+    representations_for,
+)
 
 try:
     validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
@@ -42,8 +48,10 @@ def alternatives(names):
     return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
 
 
-def representations_of(learned):
-    return [name for name, spec in REPRESENTATIONS.items() if is_learned(spec) == learned]
+def representations_of(learned, dataset=None):
+    """Learned (or baseline) representations, of one dataset's kind when ``dataset`` is given."""
+    names = REPRESENTATIONS if dataset is None else representations_for(REPRESENTATIONS, DATASETS[dataset]["kind"])
+    return [name for name in names if is_learned(REPRESENTATIONS[name]) == learned]
 
 
 wildcard_constraints:
@@ -77,6 +85,8 @@ def audio_archive(dataset):
 
 def source_inputs(wildcards):
     """What track selection reads: extracted metadata and audio (nothing for a folder)."""
+    if DATASETS[wildcards.dataset]["kind"] == "table":  # the feature table itself
+        return {"table": DATASETS[wildcards.dataset]["path"]}
     if DATASETS[wildcards.dataset]["kind"] == "synthetic_lyrics":  # text only: its lyrics file
         return {"lyrics": f"{RESOURCES}/{wildcards.dataset}/lyrics.jsonl"}
     archive = audio_archive(wildcards.dataset)
@@ -117,20 +127,23 @@ def failure_shards(wildcards):
 
 
 def representation_features(wildcards):
-    return feature_shards(REPRESENTATIONS[wildcards.rep]["features"], wildcards.dataset)
+    features = REPRESENTATIONS[wildcards.rep]["features"]
+    if feature_source(features) == "table":
+        return [f"{dataset_dir(wildcards.dataset)}/features/{TABLE_FEATURES}/shard-0.parquet"]
+    return feature_shards(features, wildcards.dataset)
 
 
 def evaluation_files(wildcards):
     return expand(
         f"{dataset_dir(wildcards.dataset)}/evaluation/{{rep}}/seed-{{seed}}.parquet",
-        rep=list(REPRESENTATIONS),
+        rep=representations_for(REPRESENTATIONS, DATASETS[wildcards.dataset]["kind"]),
         seed=SEEDS,
     )
 
 
 def learned_model_files(wildcards):
     base = f"{dataset_dir(wildcards.dataset)}/models"
-    runs = [(rep, seed) for rep in representations_of(learned=True) for seed in SEEDS]
+    runs = [(rep, seed) for rep in representations_of(True, wildcards.dataset) for seed in SEEDS]
     return {
         "latents": [f"{base}/{rep}/seed-{seed}/latents.parquet" for rep, seed in runs],
         "histories": [f"{base}/{rep}/seed-{seed}/history.parquet" for rep, seed in runs],
@@ -140,6 +153,6 @@ def learned_model_files(wildcards):
 def report_targets(dataset):
     report_dir = f"{dataset_dir(dataset)}/report"
     targets = [f"{report_dir}/metrics.csv", f"{report_dir}/metrics.md", f"{report_dir}/failures.csv"]
-    if representations_of(learned=True):
+    if representations_of(True, dataset):
         targets += [f"{report_dir}/disentanglement.csv", f"{report_dir}/disentanglement.md"]
     return targets

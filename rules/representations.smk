@@ -48,3 +48,21 @@ rule train_model:
         "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/train_model.py"
+
+
+rule table_features:
+    input:
+        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
+        table=lambda wc: DATASETS[wc.dataset]["path"],
+    output:
+        f"{RESULTS}/{{dataset}}/features/table/shard-0.parquet",
+    wildcard_constraints:
+        dataset=alternatives(names_of("table")),
+    log:
+        f"{RESULTS}/{{dataset}}/logs/features/table.log",
+    resources:
+        mem_mb=resources_for("features_mem_mb", 4000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/table_features.py"

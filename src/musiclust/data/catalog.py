@@ -22,6 +22,12 @@ FMA_SHA1 = {
 KNOWN_BROKEN_FMA_TRACKS = frozenset({98565, 98567, 98569, 99134, 108925, 133297})
 
 DEMO_AUDIO_ARCHIVE = "fma_demo"
+# Dataset kinds whose tracks have audio (the others: a feature table, text only).
+AUDIO_KINDS = ("demo", "fma", "folder")
+
+
+def has_audio(kind: str) -> bool:
+    return kind in AUDIO_KINDS
 
 
 @dataclass(frozen=True)

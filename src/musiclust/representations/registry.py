@@ -37,3 +37,26 @@ def expand_representations(representations: Mapping[str, Mapping]) -> dict[str, 
 
 def is_learned(spec: Mapping) -> bool:
     return spec["family"] in LEARNED_FAMILIES
+
+
+# Feature kinds computed from audio; "table" is a feature table's own columns; any other name
+# is a text embedding, "{source}-{encoder}".
+AUDIO_FEATURES = ("mel", "mfcc_stats", "mfcc2d")
+TABLE_FEATURES = "table"
+# What each kind of dataset can feed a representation.
+_DATASET_SOURCES = {"demo": ("audio", "text"), "fma": ("audio", "text"), "folder": ("audio", "text"),
+                    "table": ("table", "text")}
+
+
+def feature_source(features: str) -> str:
+    """``audio``, ``table`` or ``text``: where a representation's features come from."""
+    if features in AUDIO_FEATURES:
+        return "audio"
+    return "table" if features == TABLE_FEATURES else "text"
+
+
+def representations_for(representations: Mapping[str, Mapping], dataset_kind: str) -> list[str]:
+    """The representations a dataset of ``dataset_kind`` can build: a text-only dataset has no
+    audio features, a feature table no audio either (``_DATASET_SOURCES``)."""
+    sources = _DATASET_SOURCES.get(dataset_kind, ("text",))
+    return [name for name, spec in representations.items() if feature_source(spec["features"]) in sources]
