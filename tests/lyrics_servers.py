@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 CLOUDFLARE_PAGE = (
@@ -63,7 +64,7 @@ class StandInServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 with server._lock:
@@ -116,7 +117,7 @@ class StandInServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> StandInServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,14 +17,26 @@ import pyarrow.parquet as pq
 import pytest
 
 from musiclust import __version__
-from musiclust.lyrics import COLUMNS, LyricsSettings, MatchCriteria, Query, build_queries, fetch_lyrics, write_lyrics
+from musiclust.lyrics import (
+    COLUMNS,
+    LyricsSettings,
+    MatchCriteria,
+    Query,
+    fetch_lyrics,
+    write_lyrics,
+)
 from musiclust.lyrics.cache import AnswerCache, parse_refetch
-from musiclust.lyrics.fetch import lookup_track, _Breaker
+from musiclust.lyrics.fetch import _Breaker, lookup_track
 from musiclust.lyrics.http import HttpSettings, RateLimiter
 from musiclust.lyrics.local import LocalProvider
 from musiclust.lyrics.lrclib import LrclibProvider, plain_from_synced
 from musiclust.lyrics.types import ProviderError
-from tests.lyrics_servers import CLOUDFLARE_HEADERS, CLOUDFLARE_PAGE, start_lrclib_server
+from tests.lyrics_servers import (
+    CLOUDFLARE_HEADERS,
+    CLOUDFLARE_PAGE,
+    start_lrclib_server,
+)
+from tests.test_lyrics_local import QUERIES, demo_style_entries, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = HttpSettings(timeout_s=2.0, retries=2, backoff_s=0.01, rate_limit_per_s=1000, max_retry_after_s=5)
@@ -54,8 +66,8 @@ def cache(tmp_path):
         yield cache
 
 
-def provider(server, cache, settings=FAST, criteria=MatchCriteria()):
-    return LrclibProvider(cache, criteria, settings, base_url=server.url)
+def provider(server, cache, settings=FAST, criteria=None):
+    return LrclibProvider(cache, criteria or MatchCriteria(), settings, base_url=server.url)
 
 
 # --- LRCLIB ---------------------------------------------------------------------------------
@@ -121,7 +133,7 @@ def test_lrclib_timeouts_exhausted_are_an_error_and_not_cached(lrclib, cache):
     settings = HttpSettings(timeout_s=0.3, retries=2, backoff_s=0.01, rate_limit_per_s=1000)
     with pytest.raises(ProviderError, match="timed out after 3 attempts"):
         provider(lrclib, cache, settings).lookup(HEARTBEAT)
-    assert cache.keys() == []
+    assert cache.stored_keys() == []
     time.sleep(1.0)  # let the held-back answers drain
     assert provider(lrclib, cache, settings).lookup(HEARTBEAT).status == "found"
 
@@ -151,7 +163,7 @@ def test_lrclib_500s_are_retried_then_reported(lrclib, cache):
     lrclib.inject("/api/get", status=503, body="down", times=3)
     with pytest.raises(ProviderError, match=r"HTTP 503 from http://127\.0\.0\.1:\d+/api/get after 3 attempts"):
         provider(lrclib, cache).lookup(other)
-    assert not any("Lluvia" in key or "lluvia" in key for key in cache.keys())
+    assert not any("Lluvia" in key or "lluvia" in key for key in cache.stored_keys())
 
 
 def test_lrclib_429_forever_says_rate_limited(lrclib, cache):
@@ -164,7 +176,7 @@ def test_lrclib_malformed_json_is_an_error_and_not_cached(lrclib, cache):
     lrclib.inject("/api/get", status=200, body='{"trackName": "Heartbeat", "artistN', times=1)
     with pytest.raises(ProviderError, match="malformed JSON"):
         provider(lrclib, cache).lookup(HEARTBEAT)
-    assert cache.keys() == []
+    assert cache.stored_keys() == []
     lrclib.inject("/api/search", status=200, body='{"not": "a list"}', times=1)
     with pytest.raises(ProviderError, match="unexpected answer"):
         provider(lrclib, cache).lookup(Query(8, "Nowhere", "Nobody", None, None))
@@ -225,72 +237,7 @@ def test_requests_are_rate_limited(lrclib, cache):
     limiter.wait()  # no limit: no wait
 
 
-# --- local ----------------------------------------------------------------------------------
-
-def demo_style_entries():
-    """Entries as the demo generator writes them (resources/{dataset}/lyrics.jsonl)."""
-    return [
-        {"track_id": 1, "title": "Heartbeat", "artist": "Nightline", "album": "Pulse", "duration": 30,
-         "lyrics": "I hear your heartbeat", "instrumental": False, "language": "en"},
-        {"track_id": 2, "title": "Static Sea", "artist": "Nightline", "album": "Pulse", "duration": 30,
-         "lyrics": None, "instrumental": True, "language": None},
-        {"track_id": 3, "title": "Lluvia", "artist": "Los Faros", "album": "Mar", "duration": 30,
-         "lyrics": None, "instrumental": False, "language": "es"},
-        # A wrong song filed under this track's id, as in real lyrics sets.
-        {"track_id": 4, "title": "Yesterday", "artist": "The Beatles", "album": "Help!", "duration": 125,
-         "lyrics": "Yesterday, all my troubles", "instrumental": False, "language": "en"},
-    ]
-
-
-QUERIES = [Query(1, "Heartbeat", "Nightline", "Pulse", 30.0), Query(2, "Static Sea", "Nightline", "Pulse", 30.0),
-           Query(3, "Lluvia", "Los Faros", "Mar", 30.0), Query(4, "Dawn Chorus", "Los Faros", "Mar", 30.0),
-           Query(5, "Absent", "Nobody", None, None)]
-
-
-def statuses(provider_, queries=QUERIES):
-    return [provider_.lookup(q).status for q in queries]
-
-
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
-def test_local_files(tmp_path, suffix):
-    frame = pd.DataFrame(demo_style_entries())
-    path = tmp_path / f"lyrics{suffix}"
-    if suffix == ".jsonl":
-        path.write_text("".join(json.dumps(e) + "\n" for e in demo_style_entries()))
-    elif suffix == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_parquet(path)
-    local = LocalProvider(path, MatchCriteria())
-    assert statuses(local) == ["found", "instrumental", "not_found", "rejected", "not_found"]
-    assert local.lookup(QUERIES[0]).candidate.lyrics == "I hear your heartbeat"
-    rejected = local.lookup(QUERIES[3])
-    assert rejected.candidate.artist == "The Beatles" and rejected.detail.startswith("title 'Yesterday'")
-
-
-def test_local_folder_of_text_files_is_taken_by_id(tmp_path):
-    (tmp_path / "1.txt").write_text("I hear your heartbeat\n")
-    (tmp_path / "3.txt").write_text("  \n")
-    (tmp_path / "notes.txt").write_text("ignored")
-    local = LocalProvider(tmp_path, MatchCriteria())
-    outcome = local.lookup(QUERIES[0])
-    assert (outcome.status, outcome.candidate.lyrics, outcome.detail) == ("found", "I hear your heartbeat", "matched by track id")
-    assert statuses(local, QUERIES[2:3]) == ["not_found"]
-
-
-def test_local_file_without_the_required_columns(tmp_path):
-    path = tmp_path / "lyrics.csv"
-    pd.DataFrame({"id": [1], "text": ["x"]}).to_csv(path, index=False)
-    with pytest.raises(ValueError, match=r"columns \['lyrics', 'track_id'\] missing"):
-        LocalProvider(path, MatchCriteria())
-
-
 # --- the fetch loop ---------------------------------------------------------------------------
-
-def write_jsonl(path, entries):
-    path.write_text("".join(json.dumps(e) + "\n" for e in entries))
-    return path
-
 
 def test_providers_are_tried_in_order_and_every_answer_is_in_the_detail(tmp_path, lrclib, cache):
     local = LocalProvider(write_jsonl(tmp_path / "l.jsonl", demo_style_entries()[:1]), MatchCriteria())
@@ -346,22 +293,6 @@ def test_fetch_lyrics_writes_the_table(tmp_path, lrclib):
     assert frame["fetched_at"].notna().all()
 
 
-def test_build_queries_reads_album_and_duration_from_fma_metadata(tmp_path):
-    from musiclust.tables import build_table, write_table
-    import pyarrow as pa
-
-    tracks = build_table([2, 5], columns={"title": pa.array(["Food", None]), "artist": pa.array(["AWOL", "X"]),
-                                          "genre": pa.array(["Hip-Hop", "Pop"])})
-    write_table(tracks, tmp_path / "tracks.parquet")
-    csv = tmp_path / "tracks.csv"
-    csv.write_text(",album,album,track,track,artist\n,id,title,duration,title,name\ntrack_id,,,,,\n"
-                   "2,1,AWOL - A Way Of Life,168,Food,AWOL\n5,2,,0,Y,X\n")
-    queries = build_queries(tmp_path / "tracks.parquet", csv)
-    assert queries[0] == Query(2, "Food", "AWOL", "AWOL - A Way Of Life", 168.0)
-    assert queries[1] == Query(5, None, "X", None, None)
-    assert build_queries(tmp_path / "tracks.parquet")[0] == Query(2, "Food", "AWOL", None, None)
-
-
 # --- a crash halfway --------------------------------------------------------------------------
 
 _FETCH_SCRIPT = """
@@ -405,7 +336,7 @@ def test_a_killed_fetch_reruns_without_asking_again_what_arrived(tmp_path):
                              cache_path, progress=False)
         rerun = server.requests[first_run:]
     with AnswerCache(cache_path) as cache:
-        keys = cache.keys()
+        keys = cache.stored_keys()
     asked_again = [r for r in rerun if any(_key_matches(key, r) for key in cached)]
     assert asked_again == []
     assert len(rerun) == 60 - len(cached)

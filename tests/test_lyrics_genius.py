@@ -8,12 +8,23 @@ import sys
 import pytest
 
 from musiclust.logs import log_to_file
-from musiclust.lyrics import LyricsSettings, MatchCriteria, Query, fetch_lyrics, write_lyrics
+from musiclust.lyrics import (
+    LyricsSettings,
+    MatchCriteria,
+    Query,
+    fetch_lyrics,
+    write_lyrics,
+)
 from musiclust.lyrics.cache import AnswerCache
 from musiclust.lyrics.genius import GeniusProvider, drop_section_headers, extract_lyrics
 from musiclust.lyrics.http import HttpSettings
 from musiclust.lyrics.types import ProviderError
-from tests.lyrics_servers import CLOUDFLARE_HEADERS, CLOUDFLARE_PAGE, genius_page, start_genius_server
+from tests.lyrics_servers import (
+    CLOUDFLARE_HEADERS,
+    CLOUDFLARE_PAGE,
+    genius_page,
+    start_genius_server,
+)
 
 TOKEN = "tok-SECRET-4f9c1a7e2b"
 FAST = HttpSettings(timeout_s=2.0, retries=1, backoff_s=0.01, rate_limit_per_s=1000)
@@ -79,7 +90,7 @@ def test_not_found_and_rejected(genius, cache):
 def test_a_page_without_lyrics_is_an_error_not_cached(genius, cache):
     with pytest.raises(ProviderError, match="no lyrics .*data-lyrics-container"):
         provider(genius, cache).lookup(Query(5, "Quiet Harbour", "Nightline"))
-    assert not any("|page|" in key for key in cache.keys())
+    assert not any("|page|" in key for key in cache.stored_keys())
 
 
 def test_a_cloudflare_challenge_is_recognised(genius, cache):

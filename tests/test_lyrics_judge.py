@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from musiclust.lyrics.judge import MatchCriteria, artist_similarity, best_candidate, judge, title_similarity
+from musiclust.lyrics.judge import (
+    MatchCriteria,
+    artist_similarity,
+    best_candidate,
+    judge,
+    title_similarity,
+)
 from musiclust.lyrics.normalize import (
     artist_names,
     is_placeholder_artist,

@@ -5,7 +5,14 @@
 answer is the song asked for. See README.md, "Lyrics".
 """
 
-from musiclust.lyrics.fetch import COLUMNS, PROVIDERS, LyricsSettings, fetch_lyrics, lyrics_table, write_lyrics
+from musiclust.lyrics.fetch import (
+    COLUMNS,
+    PROVIDERS,
+    LyricsSettings,
+    fetch_lyrics,
+    lyrics_table,
+    write_lyrics,
+)
 from musiclust.lyrics.judge import MatchCriteria, Verdict, judge
 from musiclust.lyrics.queries import build_queries
 from musiclust.lyrics.types import STATUSES, Candidate, Outcome, ProviderError, Query

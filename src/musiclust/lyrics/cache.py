@@ -18,9 +18,9 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -49,7 +49,7 @@ def parse_refetch(refetch: bool | str | None, now: float | None = None) -> float
     except ValueError as error:
         raise ValueError(f"lyrics.refetch: {refetch!r} is neither true, false nor an ISO date") from error
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 
@@ -99,13 +99,13 @@ class AnswerCache:
         value = fetch()
         return value, self.put(key, value)
 
-    def keys(self) -> list[str]:
+    def stored_keys(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT key FROM answers ORDER BY key")]
 
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> AnswerCache:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 
 from musiclust.lyrics.cache import AnswerCache, cache_key
-from musiclust.lyrics.http import HttpClient, HttpSettings
+from musiclust.lyrics.http import DEFAULT_HTTP, HttpClient, HttpSettings
 from musiclust.lyrics.judge import MatchCriteria, best_candidate
 from musiclust.lyrics.normalize import cache_text, search_title
 from musiclust.lyrics.types import Candidate, Outcome, ProviderError, Query
@@ -82,7 +82,7 @@ class GeniusProvider:
     name = "genius"
 
     def __init__(self, cache: AnswerCache, criteria: MatchCriteria, token: str | None,
-                 settings: HttpSettings = HttpSettings(), api_url: str = DEFAULT_API_URL,
+                 settings: HttpSettings = DEFAULT_HTTP, api_url: str = DEFAULT_API_URL,
                  web_url: str = DEFAULT_WEB_URL, section_headers: bool = False) -> None:
         if not token:
             raise ValueError(f"the genius provider needs a token in the environment variable {TOKEN_VARIABLE}")

@@ -47,6 +47,9 @@ class HttpSettings:
     max_retry_after_s: float = 120.0
 
 
+DEFAULT_HTTP = HttpSettings()
+
+
 class _CappedRetry(Retry):
     """``Retry`` whose wait on ``Retry-After`` never exceeds ``max_retry_after``."""
 
@@ -133,8 +136,8 @@ class HttpClient:
             raise ProviderError(self.describe_failure(url, error)) from None
 
     def describe_failure(self, url: str, error: BaseException) -> str:
-        reason = getattr(error, "args", [None])[0]
-        reason = getattr(reason, "reason", reason)  # MaxRetryError → its last cause
+        reason = error.args[0] if error.args else error
+        reason = getattr(reason, "reason", reason) or reason  # MaxRetryError → its last cause
         kind = "timed out" if "timeout" in type(reason).__name__.lower() or "timed out" in str(reason) else "failed"
         message = (f"no answer from {redact_url(url)}: {kind} after {self.settings.retries + 1} attempts "
                    f"({type(reason).__name__})")

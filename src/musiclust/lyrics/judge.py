@@ -126,13 +126,14 @@ def judge(query: Query, candidate: Candidate, criteria: MatchCriteria = MatchCri
             f"duration {candidate.duration:.0f} s ≠ {query.duration:.0f} s "
             f"(off by {diff:.0f} s > {criteria.max_duration_diff_s:.0f} s)",
         )
-    if is_placeholder_title(query.title) or is_placeholder_title(candidate.title):
-        if artist_sim < criteria.placeholder_min_artist or diff is None or diff > criteria.duration_tolerance_s:
-            return verdict(
-                False,
-                f"title {query.title!r} is a placeholder: it needs the same artist "
-                f"(≥ {criteria.placeholder_min_artist:.2f}) and duration (± {criteria.duration_tolerance_s:.0f} s)",
-            )
+    placeholder = is_placeholder_title(query.title) or is_placeholder_title(candidate.title)
+    if placeholder and (artist_sim < criteria.placeholder_min_artist or diff is None
+                        or diff > criteria.duration_tolerance_s):
+        return verdict(
+            False,
+            f"title {query.title!r} is a placeholder: it needs the same artist "
+            f"(≥ {criteria.placeholder_min_artist:.2f}) and duration (± {criteria.duration_tolerance_s:.0f} s)",
+        )
     if score < criteria.min_score:
         return verdict(False, f"score {score:.2f} < {criteria.min_score:.2f} (title {title_sim:.2f}, artist {artist_sim:.2f})")
     return verdict(True, f"score {score:.2f} (title {title_sim:.2f}, artist {artist_sim:.2f})")

@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from musiclust.lyrics.cache import AnswerCache, cache_key
-from musiclust.lyrics.http import HttpClient, HttpSettings
+from musiclust.lyrics.http import DEFAULT_HTTP, HttpClient, HttpSettings
 from musiclust.lyrics.judge import MatchCriteria, Verdict, best_candidate
 from musiclust.lyrics.normalize import cache_text, search_title
 from musiclust.lyrics.types import Candidate, Outcome, ProviderError, Query
@@ -30,7 +30,7 @@ def plain_from_synced(synced: str) -> str:
 
 def _record(raw: object) -> dict:
     if not isinstance(raw, dict) or "trackName" not in raw:
-        raise ValueError("not an LRCLIB record")
+        raise TypeError("not an LRCLIB record")
     return {name: raw.get(name) for name in _RECORD_FIELDS}
 
 
@@ -57,7 +57,7 @@ def _usable(candidate: Candidate, verdict: Verdict) -> bool:
 class LrclibProvider:
     name = "lrclib"
 
-    def __init__(self, cache: AnswerCache, criteria: MatchCriteria, settings: HttpSettings = HttpSettings(),
+    def __init__(self, cache: AnswerCache, criteria: MatchCriteria, settings: HttpSettings = DEFAULT_HTTP,
                  base_url: str = DEFAULT_BASE_URL) -> None:
         self.cache = cache
         self.criteria = criteria
@@ -86,9 +86,9 @@ class LrclibProvider:
             if kind == "get":
                 return _record(body)
             if not isinstance(body, list):
-                raise ValueError("not a list")
+                raise TypeError("not a list")
             return [_record(item) for item in body]
-        except ValueError as error:
+        except TypeError as error:
             raise ProviderError(f"{what}: unexpected answer from {self.server} ({error})") from None
 
     def lookup(self, query: Query) -> Outcome:
@@ -98,7 +98,7 @@ class LrclibProvider:
         if query.album:
             params["album_name"] = query.album
         if query.duration:
-            params["duration"] = int(round(query.duration))
+            params["duration"] = round(query.duration)
         # The exact lookup first; the search when it misses or its answer is not usable.
         judged: list[tuple[Candidate, Verdict]] = []
         record, fetched_at = self._ask("get", params)

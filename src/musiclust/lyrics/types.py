@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 #: Every status a row of ``lyrics.parquet`` can have.
@@ -42,7 +42,6 @@ class Outcome:
     candidate: Candidate | None = None
     score: float | None = None
     fetched_at: float | None = None  # when the answer arrived (epoch seconds; cached time)
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
