@@ -156,3 +156,26 @@ def report_targets(dataset):
     if representations_of(True, dataset):
         targets += [f"{report_dir}/disentanglement.csv", f"{report_dir}/disentanglement.md"]
     return targets
+
+
+def lyrics_spec(dataset):
+    """The dataset's `lyrics:` block; without one, the demo reads its own file, others LRCLIB."""
+    spec = DATASETS[dataset]
+    return spec.get("lyrics", {"providers": ["local"] if spec["kind"] == "demo" else ["lrclib"]})
+
+
+def lyrics_inputs(wildcards):
+    """tracks.parquet; FMA-format metadata (album, duration) when there is some; the local file."""
+    dataset = wildcards.dataset
+    inputs = {"tracks": f"{dataset_dir(dataset)}/tracks.parquet"}
+    if audio_archive(dataset) is not None:
+        inputs["metadata"] = metadata_dir(dataset)
+    spec = lyrics_spec(dataset)
+    if "local" in spec.get("providers", []):
+        path = (spec.get("local") or {}).get("path")
+        if path is None and DATASETS[dataset]["kind"] == "demo":
+            path = f"{RESOURCES}/{dataset}/lyrics.jsonl"  # written by generate_demo_archives
+        if path is None:
+            raise WorkflowError(f"datasets.{dataset}.lyrics: the local provider needs local.path")
+        inputs["local"] = path
+    return inputs
