@@ -47,7 +47,8 @@ class DecodePlan:
 
     @classmethod
     def from_params(cls, sample_rate: int, params: Mapping[str, Mapping]) -> DecodePlan:
-        """From ``span_params`` (or any feature settings: extra keys are plain settings)."""
+        """From ``span_params``, or from whole feature settings (dicts or settings objects):
+        only their spans matter."""
         if not params:
             raise ValueError("a decode plan needs at least one feature")
         return cls(sample_rate, tuple(settings_for(kind, values) for kind, values in params.items()))
