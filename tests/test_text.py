@@ -205,3 +205,16 @@ def test_feature_names_and_paths() -> None:
     assert text_feature_path("results/demo", "metadata-minilm") == "results/demo/text/metadata-minilm.parquet"
     with pytest.raises(ValueError, match="not a text feature"):
         text_feature_path("results/demo", "mfcc_stats")
+
+
+def test_config_checks_that_text_embeddings_name_a_defined_encoder() -> None:
+    from musiclust.config_validation import _text_checks
+
+    text = {"encoders": {"minilm": {"kind": "sentence_transformers"}}, "embeddings": ["metadata-minilm", "lyrics-bert"]}
+    representations = {"pca_mel": {"features": "mel"}, "text_pca": {"features": "lyrics_or_metadata-tfidf"},
+                       "text_vae": {"features": "metadata-minilm"}}
+    assert _text_checks(text, representations) == [
+        "text.embeddings: 'lyrics-bert' uses encoder 'bert', not defined under text.encoders (defined: minilm)",
+        "representations.text_pca.features: 'lyrics_or_metadata-tfidf' uses encoder 'tfidf', not defined under "
+        "text.encoders (defined: minilm)",
+    ]

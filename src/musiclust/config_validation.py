@@ -69,7 +69,7 @@ def _cross_checks(config: Mapping) -> list[str]:
             missing = [key for key in ("epochs", "batch_size") if key not in {**defaults, **spec["training"]}]
             if missing:
                 problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
-    problems += _text_checks(config.get("text") or {})
+    problems += _text_checks(config.get("text") or {}, config["representations"])
     # A 2-D MFCC matrix is the first n_frames frames of its excerpt (centred frames: one more
     # than samples // hop); more would pad it with zeros, which are not silence for MFCCs.
     mfcc2d = config["features"]["mfcc2d"]
@@ -83,12 +83,18 @@ def _cross_checks(config: Mapping) -> list[str]:
     return problems
 
 
-def _text_checks(text: Mapping) -> list[str]:
-    """Every text embedding names an encoder defined under text.encoders."""
+def _text_checks(text: Mapping, representations: Mapping) -> list[str]:
+    """Every text embedding, listed in text.embeddings or read by a representation (features
+    named "{source}-{encoder}"), names an encoder defined under text.encoders."""
+    from musiclust.text.store import parse_text_feature
+
     encoders = text.get("encoders") or {}
+    wanted = [("text.embeddings", name) for name in text.get("embeddings") or []]
+    wanted += [(f"representations.{rep}.features", spec.get("features")) for rep, spec in representations.items()
+               if parse_text_feature(str(spec.get("features")))]
     return [
-        f"text.embeddings: {name!r} uses encoder {name.split('-', 1)[1]!r}, not defined under text.encoders "
+        f"{key}: {name!r} uses encoder {name.split('-', 1)[1]!r}, not defined under text.encoders "
         f"(defined: {', '.join(sorted(encoders)) or 'none'})"
-        for name in text.get("embeddings") or []
+        for key, name in wanted
         if name.split("-", 1)[1] not in encoders
     ]
