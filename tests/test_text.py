@@ -167,8 +167,15 @@ def test_default_encoder_loads_offline_and_embeds_meaningfully() -> None:
         "e = SentenceTransformerEncoder(batch_size=2, device='cpu', show_progress=False)\n"
         "x = e.encode(['I love you, my darling', 'My sweetheart, I adore you',"
         " 'Quarterly tax filings are due in April', 'The tax return deadline is in spring'])\n"
+        "c = SentenceTransformerEncoder(batch_size=2, device='cpu', show_progress=False, long_text='chunks',"
+        " chunk_words=8)\n"
+        "song = 'I love you, my darling\\nMy sweetheart, I adore you\\nThe tax return deadline is in spring'\n"
+        "y = c.encode(['I love you, my darling', song])\n"
+        "parts = e.encode(['I love you, my darling', 'My sweetheart, I adore you', 'The tax return deadline is in spring'])\n"
+        "mean = parts.mean(axis=0) / np.linalg.norm(parts.mean(axis=0))\n"
         "print(json.dumps({'shape': list(x.shape), 'dtype': str(x.dtype),"
-        " 'norms': np.linalg.norm(x, axis=1).tolist(), 'sims': (x @ x.T).tolist()}))\n"
+        " 'norms': np.linalg.norm(x, axis=1).tolist(), 'sims': (x @ x.T).tolist(),"
+        " 'short_same': float(np.abs(y[0] - x[0]).max()), 'chunk_mean': float(np.abs(y[1] - mean).max())}))\n"
     )
     # A proxy that refuses every connection: any attempt to reach the hub would fail or hang.
     env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
@@ -183,6 +190,19 @@ def test_default_encoder_loads_offline_and_embeds_meaningfully() -> None:
     np.testing.assert_allclose(out["norms"], 1.0, atol=1e-4)
     sims = np.array(out["sims"])
     assert sims[0, 1] > sims[0, 2] + 0.3 and sims[2, 3] > sims[1, 3] + 0.3
+    # long_text=chunks: a short text is its own single chunk; a long one the mean of its chunks.
+    assert out["short_same"] < 1e-5 and out["chunk_mean"] < 1e-5
+
+
+def test_split_into_chunks() -> None:
+    from musiclust.text.encoders import split_into_chunks
+
+    text = "one two three\nfour five\nsix seven eight nine ten eleven\n\ntwelve"
+    assert split_into_chunks(text, 5) == ["one two three four five", "six seven eight nine ten", "eleven twelve"]
+    assert split_into_chunks("a b c", 5) == ["a b c"]
+    assert split_into_chunks("", 5) == [""]
+    with pytest.raises(ValueError, match="long_text"):
+        SentenceTransformerEncoder(long_text="summarise")
 
 
 # --- embedding tables and feature names --------------------------------------------------------

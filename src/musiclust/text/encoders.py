@@ -27,6 +27,30 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Names under which the packaged model is known; anything else is passed on unchanged.
 _PACKAGED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 ENCODER_KINDS = ("sentence_transformers", "tfidf_svd")
+# What to do with texts longer than the model reads (256 word pieces for all-MiniLM-L6-v2, about
+# 190 words; a song's lyrics are often longer): cut them, as the studies did, or average chunks.
+LONG_TEXT = ("truncate", "chunks")
+
+
+def split_into_chunks(text: str, max_words: int) -> list[str]:
+    """Consecutive pieces of at most ``max_words`` words, cut between lines where possible."""
+    chunks: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        words = line.split()
+        while len(words) > max_words:  # a line too long on its own is cut between words
+            if current:
+                chunks.append(" ".join(current))
+                current = []
+            chunks.append(" ".join(words[:max_words]))
+            words = words[max_words:]
+        if current and len(current) + len(words) > max_words:
+            chunks.append(" ".join(current))
+            current = []
+        current += words
+    if current or not chunks:
+        chunks.append(" ".join(current))
+    return chunks
 
 
 def packaged_model_path(name: str) -> Path | None:
@@ -70,13 +94,19 @@ class SentenceTransformerEncoder:
         device: str = "auto",
         normalize: bool = True,
         max_seq_length: int | None = None,
+        long_text: str = "truncate",
+        chunk_words: int = 128,
         show_progress: bool = True,
     ) -> None:
+        if long_text not in LONG_TEXT:
+            raise ValueError(f"long_text must be one of {', '.join(LONG_TEXT)}, got {long_text!r}")
         self.model = model
         self.batch_size = batch_size
         self.device = device
         self.normalize = normalize
         self.max_seq_length = max_seq_length
+        self.long_text = long_text
+        self.chunk_words = chunk_words
         self.show_progress = show_progress
         self._model = None
 
@@ -111,6 +141,11 @@ class SentenceTransformerEncoder:
         texts = list(texts)
         if not texts:
             return np.empty((0, self.dimension), dtype=np.float32)
+        if self.long_text == "chunks":
+            return self._mean_of_chunks(texts)
+        return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.load().encode(
             texts,
             batch_size=self.batch_size,
@@ -119,6 +154,21 @@ class SentenceTransformerEncoder:
             normalize_embeddings=self.normalize,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _mean_of_chunks(self, texts: list[str]) -> np.ndarray:
+        """Each text as the mean of its chunks' vectors (renormalised), so that a whole song counts."""
+        chunks, owners = [], []
+        for index, text in enumerate(texts):
+            pieces = split_into_chunks(text, self.chunk_words)
+            chunks += pieces
+            owners += [index] * len(pieces)
+        vectors = self._encode(chunks)
+        sums = np.zeros((len(texts), vectors.shape[1]), dtype=np.float64)
+        np.add.at(sums, np.asarray(owners), vectors)
+        means = sums / np.bincount(owners, minlength=len(texts))[:, None]
+        if self.normalize:
+            means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+        return means.astype(np.float32)
 
     def fit_transform(self, texts: Sequence[str]) -> np.ndarray:
         return self.transform(texts)
