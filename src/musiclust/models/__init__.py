@@ -11,14 +11,8 @@ from .checkpoints import load_checkpoint, load_model
 from .collapse import ActiveDimensions, active_dimensions, collapse_message
 from .losses import kl_divergence, kl_per_dim, reconstruction_error, reparameterise, vae_loss
 from .registry import FAMILIES, FamilySpec, build_model, get_family, known_families
-from .trainer import (
-    TrainConfig,
-    TrainingDiverged,
-    TrainResult,
-    encode,
-    resolve_device,
-    train,
-)
+from .train_config import TrainConfig, TrainingDiverged, resolve_device
+from .trainer import TrainResult, encode, train
 
 __all__ = [
     "FAMILIES",

@@ -133,7 +133,7 @@ class AutoencoderRepresentation:
 
     def train_config(self):
         from musiclust.models.registry import get_family
-        from musiclust.models.trainer import TrainConfig
+        from musiclust.models.train_config import TrainConfig
 
         settings = dict(self.training)
         if settings.get("beta") is None:
