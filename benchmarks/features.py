@@ -44,7 +44,7 @@ def baseline(paths: list[Path]) -> np.ndarray:
 def pipeline(paths: list[Path], workers: int, mfcc_placement: str) -> int:
     features = {"mel": MelSettings(), "mfcc_stats": MfccStatsSettings(placement=mfcc_placement), "mfcc2d": Mfcc2dSettings()}
     plan = DecodePlan.from_params(22050, span_params(features))
-    audio, failures = decode_shard(list(range(len(paths))), [str(p) for p in paths], DecodeSettings(), plan, workers, progress=False)
+    audio, _ = decode_shard(list(range(len(paths))), [str(p) for p in paths], DecodeSettings(), plan, workers, progress=False)
     mel = feature_shard(audio, "mel", MelSettings(), workers, progress=False)
     return mel.num_rows
 

@@ -8,7 +8,12 @@ import yaml
 
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.features.plan import DecodePlan, merge_spans, span_params
-from musiclust.features.spectral import MelSettings, Mfcc2dSettings, MfccStatsSettings, excerpt
+from musiclust.features.spectral import (
+    MelSettings,
+    Mfcc2dSettings,
+    MfccStatsSettings,
+    excerpt,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = 661500  # a 30 s clip at 22,050 Hz, as librosa.load returns it

@@ -33,7 +33,14 @@ from musiclust.features.clip import table_clips
 from musiclust.features.decode import DecodeSettings, decode_clip
 from musiclust.features.plan import DecodePlan, span_params
 from musiclust.features.shards import decode_shard, feature_shard
-from musiclust.features.spectral import MelSettings, Mfcc2dSettings, MfccStatsSettings, log_mel, mfcc_2d, mfcc_stats
+from musiclust.features.spectral import (
+    MelSettings,
+    Mfcc2dSettings,
+    MfccStatsSettings,
+    log_mel,
+    mfcc_2d,
+    mfcc_stats,
+)
 from musiclust.tables import column_array
 
 SR = 22050

@@ -7,7 +7,15 @@ from musiclust.features.clip import DecodedAudio, NotDecoded, from_pcm16, to_pcm
 from musiclust.features.decode import DecodeSettings, UnusableTrack, decode_clip
 from musiclust.features.plan import DecodePlan
 from musiclust.features.shards import decode_shard, feature_shard
-from musiclust.features.spectral import MelSettings, Mfcc2dSettings, MfccStatsSettings, log_mel, mfcc_2d, mfcc_stats, settings_for
+from musiclust.features.spectral import (
+    MelSettings,
+    Mfcc2dSettings,
+    MfccStatsSettings,
+    log_mel,
+    mfcc_2d,
+    mfcc_stats,
+    settings_for,
+)
 from musiclust.tables import column_array, track_ids
 
 DEFAULT_PLAN = DecodePlan.from_params(22050, {"mel": {}, "mfcc_stats": {}, "mfcc2d": {}})

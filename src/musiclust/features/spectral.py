@@ -82,7 +82,7 @@ class MfccStatsSettings:
             raise ValueError(f"mfcc_stats placement {self.placement!r} is not one of {PLACEMENTS}")
 
     def span(self, clip_length: int, sample_rate: int) -> tuple[int, int]:
-        return excerpt(self.placement, int(round(self.duration_s * sample_rate)), clip_length)
+        return excerpt(self.placement, round(self.duration_s * sample_rate), clip_length)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Mfcc2dSettings:
             raise ValueError(f"mfcc2d placement {self.placement!r} is not one of ('start', 'center')")
 
     def span(self, clip_length: int, sample_rate: int) -> tuple[int, int]:
-        return excerpt(self.placement, int(round(self.duration_s * sample_rate)), clip_length)
+        return excerpt(self.placement, round(self.duration_s * sample_rate), clip_length)
 
 
 def _standardize(matrix: np.ndarray) -> np.ndarray:
