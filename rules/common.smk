@@ -14,6 +14,7 @@ sys.path.insert(0, _SOURCE)
 # (Set, not required: so no `envvars:` directive.)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
+from musiclust.text.store import text_feature_path
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name
 from musiclust.representations.registry import (
@@ -130,6 +131,8 @@ def representation_features(wildcards):
     features = REPRESENTATIONS[wildcards.rep]["features"]
     if feature_source(features) == "table":
         return [f"{dataset_dir(wildcards.dataset)}/features/{TABLE_FEATURES}/shard-0.parquet"]
+    if feature_source(features) == "text":
+        return [text_feature_path(dataset_dir(wildcards.dataset), features)]
     return feature_shards(features, wildcards.dataset)
 
 

@@ -2,13 +2,13 @@
 
 from musiclust.logs import log_to_file
 from musiclust.representations.estimators import PCARepresentation, RawRepresentation
+from musiclust.representations.inputs import read_features
 from musiclust.representations.latents import write_latents
-from musiclust.tables import read_array_shards
 
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
 seed = int(snakemake.wildcards.seed)
-ids, features = read_array_shards(list(snakemake.input), spec["features"])
+ids, features = read_features(list(snakemake.input), spec["features"])
 standardize = spec.get("standardize", True)
 if spec["family"] == "pca":
     model = PCARepresentation(spec.get("n_components", 32), standardize=standardize, seed=seed)

@@ -4,12 +4,12 @@ from pathlib import Path
 
 from musiclust.cluster.labels import genres_of
 from musiclust.logs import log_to_file
+from musiclust.representations.inputs import read_features
 from musiclust.representations.learned import CollapseCheck, LearnedOutputs, train_representation
-from musiclust.tables import read_array_shards
 
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
-ids, features = read_array_shards(list(snakemake.input.features), spec["features"])
+ids, features = read_features(list(snakemake.input.features), spec["features"])
 info = train_representation(
     snakemake.wildcards.rep,
     spec,

@@ -43,9 +43,13 @@ def is_learned(spec: Mapping) -> bool:
 # is a text embedding, "{source}-{encoder}".
 AUDIO_FEATURES = ("mel", "mfcc_stats", "mfcc2d")
 TABLE_FEATURES = "table"
-# What each kind of dataset can feed a representation.
-_DATASET_SOURCES = {"demo": ("audio", "text"), "fma": ("audio", "text"), "folder": ("audio", "text"),
-                    "table": ("table", "text")}
+_TEXT_SOURCES = ("metadata", "lyrics", "lyrics_or_metadata")
+# What each kind of dataset can feed a representation: audio, table, or a text source. A
+# synthetic lyrics corpus has only its lyrics (no titles or artists to embed as metadata).
+_DATASET_SOURCES = {
+    "demo": ("audio", *_TEXT_SOURCES), "fma": ("audio", *_TEXT_SOURCES), "folder": ("audio", *_TEXT_SOURCES),
+    "table": ("table", *_TEXT_SOURCES), "synthetic_lyrics": ("lyrics",),
+}
 
 
 def feature_source(features: str) -> str:
@@ -56,7 +60,12 @@ def feature_source(features: str) -> str:
 
 
 def representations_for(representations: Mapping[str, Mapping], dataset_kind: str) -> list[str]:
-    """The representations a dataset of ``dataset_kind`` can build: a text-only dataset has no
-    audio features, a feature table no audio either (``_DATASET_SOURCES``)."""
-    sources = _DATASET_SOURCES.get(dataset_kind, ("text",))
-    return [name for name, spec in representations.items() if feature_source(spec["features"]) in sources]
+    """The representations a dataset of ``dataset_kind`` can build (``_DATASET_SOURCES``): a
+    feature table or a text-only corpus has no audio features, and so plans no audio job."""
+    available = _DATASET_SOURCES[dataset_kind]
+
+    def source(features: str) -> str:
+        kind = feature_source(features)
+        return features.split("-", 1)[0] if kind == "text" else kind
+
+    return [name for name, spec in representations.items() if source(spec["features"]) in available]
