@@ -9,6 +9,8 @@ better). Genre labels are never read: this is how the defaults of ``training:`` 
 
     python benchmarks/loss_settings.py --results results/demo --seeds 0 1 \
         --representations vae_mfcc conv_vae_mfcc2d conv_vae_mel
+    python benchmarks/loss_settings.py --results results/demo --seeds 0 1 \
+        --representations beta_vae_mfcc --betas 1 4 10 --settings sum "sum + free bits 0.1"
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ import yaml
 from musiclust.representations.estimators import AutoencoderRepresentation
 from musiclust.tables import read_array_shards
 
-SETTINGS = {
-    "mean (old)": {"reconstruction": "mean"},
-    "sum": {"reconstruction": "sum"},
-    "sum + warm-up 10": {"reconstruction": "sum", "kl_warmup_epochs": 10},
-    "sum + free bits 0.1": {"reconstruction": "sum", "free_bits": 0.1},
+SETTINGS = {  # every knob explicit, so a change of the library's defaults cannot blur a row
+    "mean (old)": {"reconstruction": "mean", "kl_warmup_epochs": 0, "free_bits": 0.0},
+    "sum": {"reconstruction": "sum", "kl_warmup_epochs": 0, "free_bits": 0.0},
+    "sum + warm-up 10": {"reconstruction": "sum", "kl_warmup_epochs": 10, "free_bits": 0.0},
+    "sum + free bits 0.1": {"reconstruction": "sum", "kl_warmup_epochs": 0, "free_bits": 0.1},
     "sum + warm-up 10 + free bits 0.1": {"reconstruction": "sum", "kl_warmup_epochs": 10, "free_bits": 0.1},
 }
 
@@ -41,6 +43,8 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--holdout", type=float, default=0.2)
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
+    parser.add_argument("--betas", nargs="+", type=float, default=None,
+                        help="train each setting at these β instead of the representation's own")
     args = parser.parse_args()
     config = yaml.safe_load(Path(args.config).read_text())
     rows = []
@@ -49,17 +53,18 @@ def main() -> None:
         shards = sorted(glob.glob(f"{args.results}/features/{spec['features']}/shard-*.parquet"))
         _, features = read_array_shards(shards, spec["features"])
         training = {**{k: v for k, v in config["training"].items() if k in ("learning_rate",)}, **spec["training"]}
-        for label in args.settings:
+        runs = [(label, beta) for label in args.settings for beta in (args.betas or [training.get("beta")])]
+        for label, beta in runs:
             for seed in args.seeds:
                 started = time.perf_counter()
                 model = AutoencoderRepresentation(
                     spec["family"], arch=spec.get("arch"), seed=seed, device="cpu", threads=1,
-                    **{**training, **SETTINGS[label], "holdout_fraction": args.holdout},
+                    **{**training, **SETTINGS[label], "beta": beta, "holdout_fraction": args.holdout},
                 ).fit(features)
                 last = model.history_.iloc[-1]
                 activity = model.active_dims_
                 rows.append({
-                    "representation": name, "setting": label, "seed": seed,
+                    "representation": name, "setting": label, "beta": model.config_.beta, "seed": seed,
                     "active": activity.active, "active_kl": activity.active_kl,
                     "active_var": activity.active_variance, "kl": round(float(activity.kl_per_dim.sum()), 2),
                     # Per track, summed over the input's elements: comparable across settings.
@@ -71,7 +76,7 @@ def main() -> None:
                 print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1), flush=True)
     frame = pd.DataFrame(rows)
     print("\nMean over seeds:")
-    print(frame.groupby(["representation", "setting"], sort=False).mean(numeric_only=True).round(1).to_string())
+    print(frame.groupby(["representation", "setting", "beta"], sort=False).mean(numeric_only=True).round(1).to_string())
 
 
 if __name__ == "__main__":

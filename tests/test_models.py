@@ -35,7 +35,7 @@ def _images(n: int = 16, shape: tuple[int, ...] = (1, 20, 128), seed: int = 0) -
 
 
 def _config(**overrides: object) -> TrainConfig:
-    settings = {"epochs": 2, "batch_size": 4, "seed": 0, "device": "cpu", "threads": 1}
+    settings = {"epochs": 2, "batch_size": 4, "seed": 0, "device": "cpu", "threads": 1, "free_bits": 0.0}
     settings.update(overrides)
     return TrainConfig(**settings)  # type: ignore[arg-type]
 
@@ -137,6 +137,10 @@ def test_history_loss_is_reconstruction_plus_beta_kl(tmp_path: Path) -> None:
     assert list(history.columns) == list(trainer_module.HISTORY_COLUMNS)
     assert np.allclose(history["loss"], history["reconstruction"] + 4.0 * history["kl"], rtol=1e-5)
     assert (history["beta"] == 4.0).all()
+    floored = train("conv_vae", SMALL_CONV, _images(), None, _config(beta=4.0, free_bits=5.0), None, progress=False)
+    # The loss optimised counts each of the 8 dimensions' KL as at least 5 nats; the KL reported is the true one.
+    assert (floored.history["loss"] >= floored.history["reconstruction"] + 4.0 * 8 * 5.0 - 1e-3).all()
+    assert (floored.history["kl"] < 8 * 5.0).all()
 
 
 # --------------------------------------------------------------------------- conditioning

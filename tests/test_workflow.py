@@ -17,10 +17,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from musiclust.representations.registry import expand_representations, is_learned
+from musiclust.representations.registry import expand_representations, feature_source, is_learned
 from tests.conftest import ROOT, SNAKEMAKE, planned_jobs, snakemake, tiny_config  # noqa: F401 - shared helpers
 
 pytestmark = pytest.mark.workflow
+# The features each representation of the test config reads.
+REPRESENTATIONS_OF = {name: spec["features"] for name, spec in expand_representations(tiny_config()["representations"]).items()}
 
 
 def test_full_run_reaches_the_metrics_table(demo_run):
@@ -42,8 +44,12 @@ def test_broken_files_are_recorded_and_left_out(demo_run):
     assert set(failures["stage"]) == {"decode"}
     assert "empty file" in set(failures["reason"])
     metrics = pd.read_csv(workdir / "results" / "demo" / "report" / "metrics.csv")
-    # 6 genres × 4 tracks are usable; the 3 broken files never reach clustering.
-    assert (metrics["n_tracks"] == 24).all()
+    audio = metrics["representation"].map(lambda r: feature_source(REPRESENTATIONS_OF[r]) == "audio")
+    # 6 genres × 4 tracks are usable; the 3 broken files never reach an audio representation.
+    assert audio.any() and (metrics.loc[audio, "n_tracks"] == 24).all()
+    # Text needs no audio: a broken file's title and artist still have their embedding.
+    metadata = metrics["representation"] == "text_metadata"
+    assert (metrics.loc[metadata, "n_tracks"] == 27).all()
 
 
 def test_a_finished_run_has_nothing_to_do(demo_run):

@@ -30,7 +30,7 @@ class TrainConfig:
 
     ``reconstruction``: ``"sum"`` (per-track ELBO) or ``"mean"`` (per element; see ``losses``).
     ``kl_warmup_epochs``: β ramps linearly from β/W in epoch 1 to β in epoch W.
-    ``free_bits``: per-dimension KL floor in nats (0: off).
+    ``free_bits``: per-dimension KL floor in nats (0: off; the default 0.1 keeps large β from collapsing).
     ``holdout_fraction``: share of rows (seeded) left out of training and scored every epoch.
     """
 
@@ -40,7 +40,7 @@ class TrainConfig:
     beta: float = 1.0
     reconstruction: str = "sum"
     kl_warmup_epochs: int = 0
-    free_bits: float = 0.0
+    free_bits: float = 0.1  # README, "The loss": chosen by held-out ELBO and active dimensions
     holdout_fraction: float = 0.0
     seed: int = 0
     device: str = "auto"  # "auto" → cuda if available else cpu; or "cpu"/"cuda"/"cuda:1"

@@ -45,10 +45,11 @@ AUDIO_FEATURES = ("mel", "mfcc_stats", "mfcc2d")
 TABLE_FEATURES = "table"
 _TEXT_SOURCES = ("metadata", "lyrics", "lyrics_or_metadata")
 # What each kind of dataset can feed a representation: audio, table, or a text source. A
-# synthetic lyrics corpus has only its lyrics (no titles or artists to embed as metadata).
+# synthetic lyrics corpus has only its lyrics (no titles or artists to embed as metadata); a
+# feature table only its columns (it has no audio to fetch lyrics for, and often no titles).
 _DATASET_SOURCES = {
     "demo": ("audio", *_TEXT_SOURCES), "fma": ("audio", *_TEXT_SOURCES), "folder": ("audio", *_TEXT_SOURCES),
-    "table": ("table", *_TEXT_SOURCES), "synthetic_lyrics": ("lyrics",),
+    "table": ("table",), "synthetic_lyrics": ("lyrics",),
 }
 
 
