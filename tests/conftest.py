@@ -60,9 +60,9 @@ def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedPr
     return subprocess.run(command, capture_output=True, text=True, timeout=900)
 
 
-def planned_jobs(workdir: Path, config: dict) -> Counter:
+def planned_jobs(workdir: Path, config: dict, *targets: str) -> Counter:
     """Jobs per rule that a dry run plans (Snakemake's "Job stats" table)."""
-    result = snakemake(workdir, config, "--dry-run")
+    result = snakemake(workdir, config, "--dry-run", *targets)
     assert result.returncode == 0, result.stdout + result.stderr
     output = result.stdout + result.stderr
     if "Nothing to be done" in output:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import re
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -16,9 +12,9 @@ import pytest
 import yaml
 
 from musiclust.text.store import embedding_metadata, read_source_used, read_text_features
+from tests.conftest import ROOT, snakemake
+from tests.conftest import planned_jobs as planned
 
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 pytestmark = pytest.mark.workflow
 
@@ -32,31 +28,6 @@ def text_config(dataset: str) -> dict:
     config["text"]["encoders"]["tfidf"]["n_components"] = 8
     config["text"]["threads"] = 1
     return config
-
-
-def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
-    config_path = workdir / "config.yaml"
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-               "--configfile", str(config_path), "--cores", "2", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
-
-
-def planned(workdir: Path, config: dict, *targets: str) -> Counter:
-    """Jobs per rule a dry run plans for ``targets``."""
-    result = snakemake(workdir, config, "--dry-run", *targets)
-    assert result.returncode == 0, result.stdout + result.stderr
-    output = result.stdout + result.stderr
-    if "Nothing to be done" in output:
-        return Counter()
-    counts = Counter()
-    for line in output[output.index("Job stats:"):].splitlines()[3:]:
-        match = re.match(r"^(\w+)\s+(\d+)\s*$", line.strip())
-        if not match:
-            break
-        if match.group(1) != "total":
-            counts[match.group(1)] = int(match.group(2))
-    return counts
 
 
 @pytest.fixture(scope="module")
