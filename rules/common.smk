@@ -158,6 +158,9 @@ def report_targets(dataset):
     targets = [f"{report_dir}/metrics.csv", f"{report_dir}/metrics.md", f"{report_dir}/failures.csv"]
     if representations_of(True, dataset):
         targets += [f"{report_dir}/disentanglement.csv", f"{report_dir}/disentanglement.md"]
+    # Summary tables and the page (which needs every figure): rules/report.smk.
+    targets += [f"{report_dir}/summary.md", f"{report_dir}/summary.tex", f"{report_dir}/summary.csv",
+                f"{report_dir}/index.html"]
     return targets
 
 

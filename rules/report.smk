@@ -1,5 +1,11 @@
 # Report: every metric of a dataset in one CSV, a mean ± std Markdown table, and the list
-# of tracks that were left out and why.
+# of tracks that were left out and why; summary tables (Markdown, LaTeX, CSV), figures and
+# one self-contained page, index.html. Outputs wrapped in report() also appear in
+# `snakemake --report` (README, "Report").
+
+report: "../report/workflow.rst"
+
+include: "report_inputs.smk"
 
 
 rule metrics_table:
@@ -8,9 +14,9 @@ rule metrics_table:
         failures=failure_shards,
         excluded=f"{RESULTS}/{{dataset}}/tracks_excluded.csv",
     output:
-        csv=f"{RESULTS}/{{dataset}}/report/metrics.csv",
+        csv=report(f"{RESULTS}/{{dataset}}/report/metrics.csv", caption="../report/captions/metrics.rst", category="clustering"),
         markdown=f"{RESULTS}/{{dataset}}/report/metrics.md",
-        failures=f"{RESULTS}/{{dataset}}/report/failures.csv",
+        failures=report(f"{RESULTS}/{{dataset}}/report/failures.csv", caption="../report/captions/failures.rst", category="data"),
     log:
         f"{RESULTS}/{{dataset}}/logs/report/metrics_table.log",
     resources:
@@ -25,7 +31,7 @@ rule disentanglement_table:
     input:
         unpack(learned_model_files),
     output:
-        csv=f"{RESULTS}/{{dataset}}/report/disentanglement.csv",
+        csv=report(f"{RESULTS}/{{dataset}}/report/disentanglement.csv", caption="../report/captions/disentanglement_table.rst", category="models"),
         markdown=f"{RESULTS}/{{dataset}}/report/disentanglement.md",
     params:
         kl_threshold=config.get("analysis", {}).get("kl_threshold", 0.01),
@@ -37,3 +43,109 @@ rule disentanglement_table:
         "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/disentanglement_table.py"
+
+
+# --------------------------------------------------------------------------- figures and page
+
+
+rule report_projections:
+    input:
+        unpack(lambda wc: first_seed_files(dataset_reps(wc.dataset), wc.dataset)),
+        metrics=f"{RESULTS}/{{dataset}}/report/metrics.csv",
+        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
+    output:
+        report(directory(f"{RESULTS}/{{dataset}}/report/figures/projections"), patterns=["{name}.png"],
+               caption="../report/captions/projections.rst", category="figures", subcategory="projections"),
+    params:
+        methods=PROJECTION_METHODS,
+        sweeps=lambda wc: {sweep: SWEEPS[sweep] for sweep in sweeps_of(wc.dataset)},
+        best_by=BEST_BY,
+        max_points=MAX_POINTS,
+        seed=SEEDS[0],
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/projections.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/report_projections.py"
+
+
+rule report_model_figures:
+    input:
+        unpack(model_figure_inputs),
+    output:
+        report(directory(f"{RESULTS}/{{dataset}}/report/figures/models"), patterns=["{name}.png"],
+               caption="../report/captions/models.rst", category="models", subcategory="figures"),
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/model_figures.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/report_model_figures.py"
+
+
+rule report_metric_figures:
+    input:
+        unpack(lambda wc: first_seed_files(dataset_reps(wc.dataset), wc.dataset)),
+        metrics=f"{RESULTS}/{{dataset}}/report/metrics.csv",
+        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
+    output:
+        heatmap=report(f"{RESULTS}/{{dataset}}/report/figures/metrics-heatmap.png",
+                       caption="../report/captions/heatmap.rst", category="clustering", subcategory="figures"),
+        bars=report(f"{RESULTS}/{{dataset}}/report/figures/metric-bars.png",
+                    caption="../report/captions/bars.rst", category="clustering", subcategory="figures"),
+        contingency=report(f"{RESULTS}/{{dataset}}/report/figures/contingency.png",
+                           caption="../report/captions/contingency.rst", category="clustering", subcategory="figures"),
+    params:
+        best_by=BEST_BY,
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/metric_figures.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/report_metric_figures.py"
+
+
+rule summary_tables:
+    input:
+        f"{RESULTS}/{{dataset}}/report/metrics.csv",
+    output:
+        markdown=f"{RESULTS}/{{dataset}}/report/summary.md",
+        latex=report(f"{RESULTS}/{{dataset}}/report/summary.tex", caption="../report/captions/summary.rst",
+                     category="clustering", subcategory="tables"),
+        csv=report(f"{RESULTS}/{{dataset}}/report/summary.csv", caption="../report/captions/summary.rst",
+                   category="clustering", subcategory="tables"),
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/summary_tables.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/summary_tables.py"
+
+
+rule report_page:
+    input:
+        unpack(page_inputs),
+    output:
+        report(f"{RESULTS}/{{dataset}}/report/index.html", caption="../report/captions/page.rst", category="data"),
+    params:
+        figures=lambda wc: [{"path": path, "kind": kind, "name": name, "method": method}
+                            for path, kind, name, method in figure_list(wc.dataset)],
+        best_by=BEST_BY,
+        config=config,
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/page.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/report_page.py"

@@ -62,7 +62,9 @@ def test_dbscan_eps_reruns_only_dbscan_and_tables(demo_run):
     edited = copy.deepcopy(config)
     edited["clustering"]["algorithms"]["dbscan"]["eps"] = 2.5
     n_reps = len(expand_representations(config["representations"]))
-    assert planned_jobs(workdir, edited) == Counter({"evaluate": n_reps, "metrics_table": 1, "all": 1})
+    # ... and the report's clustering figures, tables and page; not its training curves.
+    report = {"summary_tables": 1, "report_projections": 1, "report_metric_figures": 1, "report_page": 1}
+    assert planned_jobs(workdir, edited) == Counter({"evaluate": n_reps, "metrics_table": 1, "all": 1, **report})
 
 
 def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
@@ -79,6 +81,8 @@ def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
         "disentanglement_table": 1,
         "evaluate": len(mel_reps),
         "metrics_table": 1,
+        "summary_tables": 1, "report_projections": 1, "report_model_figures": 1, "report_metric_figures": 1,
+        "report_page": 1,
         "all": 1,
     })
     for rule in ("download_archive", "extract_archive", "decode_audio", "select_tracks"):

@@ -1,0 +1,74 @@
+# Settings and input functions of the report rules (rules/report.smk): which figures a dataset's
+# report holds, and what each figure job reads.
+
+REPORT = config.get("report", {})
+PROJECTION_METHODS = REPORT.get("projections", ["tsne", "pca"])
+BEST_BY = REPORT.get("best_by", "ari")
+MAX_POINTS = REPORT.get("max_points", 3000)
+# β sweeps: sweep name → its expanded representations (one per β).
+SWEEPS = {}
+for _name, _spec in REPRESENTATIONS.items():
+    if "sweep" in _spec:
+        SWEEPS.setdefault(_spec["sweep"], []).append(_name)
+
+
+def first_seed_files(reps, dataset):
+    base = dataset_dir(dataset)
+    return {
+        "latents": [f"{base}/models/{rep}/seed-{SEEDS[0]}/latents.parquet" for rep in reps],
+        "evaluations": [f"{base}/evaluation/{rep}/seed-{SEEDS[0]}.parquet" for rep in reps],
+    }
+
+
+def dataset_reps(dataset):
+    return representations_for(REPRESENTATIONS, DATASETS[dataset]["kind"])
+
+
+def sweeps_of(dataset):
+    reps = set(dataset_reps(dataset))
+    return [sweep for sweep, members in SWEEPS.items() if set(members) <= reps]
+
+
+def figure_list(dataset):
+    """Every figure of a dataset's report: (path, kind, name, method). Projections and model
+    figures are drawn by one job each, into a folder (latents and metrics read once)."""
+    figures = f"{dataset_dir(dataset)}/report/figures"
+    out = [(f"{figures}/projections/projections-{m}.png", "projections", "", m) for m in PROJECTION_METHODS]
+    out += [(f"{figures}/projections/beta-grid-{sweep}-{m}.png", "beta_grid", sweep, m) for sweep in sweeps_of(dataset)
+            for m in PROJECTION_METHODS]
+    learned = representations_of(True, dataset)
+    out += [(f"{figures}/models/training-{rep}.png", "training", rep, "") for rep in learned]
+    if learned:
+        out += [(f"{figures}/models/disentanglement.png", "disentanglement", "", ""),
+                (f"{figures}/models/latent-correlation.png", "correlation", "", "")]
+    out += [(f"{figures}/{name}.png", kind, "", "") for name, kind in
+            (("metrics-heatmap", "heatmap"), ("metric-bars", "bars"), ("contingency", "contingency"))]
+    return out
+
+
+def page_inputs(wildcards):
+    base = dataset_dir(wildcards.dataset)
+    inputs = {
+        "projections": f"{base}/report/figures/projections",
+        "metric_figures": f"{base}/report/figures/metrics-heatmap.png",
+        "metrics": f"{base}/report/metrics.csv",
+        "failures": f"{base}/report/failures.csv",
+        "tracks": f"{base}/tracks.parquet",
+    }
+    if representations_of(True, wildcards.dataset):
+        inputs["model_figures"] = f"{base}/report/figures/models"
+        inputs["disentanglement"] = f"{base}/report/disentanglement.csv"
+    reads_lyrics = any(REPRESENTATIONS[rep]["features"].startswith("lyrics") for rep in dataset_reps(wildcards.dataset))
+    if reads_lyrics:
+        inputs["lyrics"] = f"{base}/text/lyrics.parquet"
+    return inputs
+
+
+def model_figure_inputs(wildcards):
+    learned = representations_of(True, wildcards.dataset)
+    return {
+        "latents": first_seed_files(learned, wildcards.dataset)["latents"],  # not the clusterings
+        "histories": [f"{dataset_dir(wildcards.dataset)}/models/{rep}/seed-{seed}/history.parquet"
+                      for rep in learned for seed in SEEDS],
+        "table": f"{dataset_dir(wildcards.dataset)}/report/disentanglement.csv",
+    }
