@@ -59,7 +59,7 @@ def page_inputs(wildcards):
         inputs["model_figures"] = f"{base}/report/figures/models"
         inputs["disentanglement"] = f"{base}/report/disentanglement.csv"
     reads_lyrics = any(REPRESENTATIONS[rep]["features"].startswith("lyrics") for rep in dataset_reps(wildcards.dataset))
-    if reads_lyrics:
+    if reads_lyrics and DATASETS[wildcards.dataset]["kind"] != "synthetic_lyrics":  # (there, lyrics are the data)
         inputs["lyrics"] = f"{base}/text/lyrics.parquet"
     return inputs
 
