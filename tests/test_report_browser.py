@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import time
@@ -59,10 +60,13 @@ class DevTools:
             os.set_inheritable(3, True)
             os.set_inheritable(4, True)
 
-        self.process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                        preexec_fn=wire_fds, close_fds=False,  # (pipes are non-inheritable;
-                                        # the dup2 copies, fds 3 and 4, are inherited)
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        profile.mkdir(parents=True, exist_ok=True)
+        self.stderr_path = profile.parent / f"{profile.name}-chromium.log"  # a file: a full pipe would block it
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                                            preexec_fn=wire_fds, close_fds=False,  # (pipes are non-inheritable;
+                                            # the dup2 copies, fds 3 and 4, are inherited)
+                                            stdout=subprocess.DEVNULL, stderr=stderr)
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
@@ -71,12 +75,13 @@ class DevTools:
 
     def _read_message(self, deadline: float) -> dict:
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
-                raise TimeoutError("no answer from chromium")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._from_browser], [], [], remaining)[0]:
+                raise TimeoutError("no answer from chromium: " + self.stderr_path.read_text(errors="replace")[-2000:])
             chunk = os.read(self._from_browser, 1 << 20)
             if not chunk:
                 raise RuntimeError("chromium closed its DevTools pipe: "
-                                   + self.process.stderr.read().decode(errors="replace")[-2000:])
+                                   + self.stderr_path.read_text(errors="replace")[-2000:])
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
