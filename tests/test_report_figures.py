@@ -133,6 +133,7 @@ def test_summary_tables_mean_std_marks_markdown_and_booktabs():
     assert r"\toprule" in latex and r"\midrule" in latex and r"\bottomrule" in latex
     assert r"0.610 $\pm$ 0.010" in latex and "±" not in latex
     assert latex.count(r"\begin{tabular}") == 2
+    assert r"\begin{tabular}{l" in latex and "rl}" in latex  # text columns left, numbers right
 
 
 def test_latex_table_escapes_specials():

@@ -61,8 +61,7 @@ def latex_escape(text: object) -> str:
 def latex_table(frame: pd.DataFrame, caption: str, label: str) -> str:
     """A booktabs ``table`` environment (needs ``\\usepackage{booktabs}``)."""
     columns = list(frame.columns)
-    align = "".join("l" if frame[c].dtype == object and c in ("representation", "algorithm", "marks") else "r"
-                    for c in columns)
+    align = "".join("l" if c in ("representation", "algorithm", "marks") else "r" for c in columns)
     lines = [r"\begin{table}[ht]", r"\centering", r"\small", rf"\caption{{{latex_escape(caption)}}}",
              rf"\label{{{label}}}", rf"\begin{{tabular}}{{{align}}}", r"\toprule",
              " & ".join(latex_escape(c) for c in columns) + r" \\", r"\midrule"]
