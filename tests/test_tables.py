@@ -1,9 +1,9 @@
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from musiclust.cluster.evaluation import Evaluation, write_evaluation
 from musiclust.report.tables import gather_failures, gather_metrics, metrics_report, summary_table
 from musiclust.tables import build_table, column_array, read_array_shards, read_table, write_table
 
@@ -29,12 +29,15 @@ def test_row_count_mismatch_is_refused():
 def test_metrics_are_gathered_and_summarised(tmp_path):
     paths = []
     for seed, ari in enumerate([0.5, 0.7]):
-        path = tmp_path / f"{seed}.json"
-        path.write_text(json.dumps({"representation": "pca_mel", "algorithm": "kmeans", "seed": seed, "ari": ari,
-                                    "silhouette": 0.1, "n_tracks": 10, "n_clusters": 3, "noise_share": 0.0}))
+        path = tmp_path / f"{seed}.parquet"
+        rows = pd.DataFrame([{"algorithm": "kmeans", "ari": ari, "silhouette": 0.1, "n_tracks": 10, "n_clusters": 3,
+                              "noise_share": 0.0, "nmi": None}])
+        write_evaluation(path, np.arange(10), Evaluation({"kmeans": np.zeros(10, dtype=np.int32)}, rows),
+                         {"representation": "pca_mel", "seed": seed, "family": "pca"})
         paths.append(path)
     metrics = gather_metrics(paths)
     assert metrics[["representation", "algorithm", "seed"]].values.tolist() == [["pca_mel", "kmeans", 0], ["pca_mel", "kmeans", 1]]
+    assert (metrics["family"] == "pca").all() and not metrics["collapsed"].any()
     summary = summary_table(metrics)
     assert summary.loc[0, "ARI ↑"] == "0.600 ± 0.141"
     assert summary.loc[0, "seeds"] == 2
