@@ -19,6 +19,7 @@ from musiclust.config_validation import ConfigError, load_schema, validate_confi
 from musiclust.data.catalog import audio_archive_name
 from musiclust.representations.registry import (
     TABLE_FEATURES,
+    TRAINING_RESOURCE_KEYS,
     expand_representations,
     feature_source,
     is_learned,

@@ -35,7 +35,7 @@ rule train_model:
         rep=alternatives(representations_of(learned=True)),
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
-        defaults={k: v for k, v in TRAINING.items() if k not in ("threads", "gpus", "mem_mb", "runtime_min")},
+        defaults={k: v for k, v in TRAINING.items() if k not in TRAINING_RESOURCE_KEYS},
         collapse=config.get("analysis", {}),
     threads: TRAINING.get("threads", 1)
     log:

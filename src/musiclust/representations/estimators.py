@@ -30,11 +30,13 @@ from musiclust.models.collapse import (
     active_dimensions,
     collapse_message,
 )
+from musiclust.models.registry import get_family
+from musiclust.models.train_config import TrainConfig
+from musiclust.models.trainer import encode, train
 
 _log = logging.getLogger("musiclust.models")
-# The trainer's own defaults, so this API and the pipeline cannot drift apart.
-_TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "beta", "reconstruction", "kl_warmup_epochs", "free_bits",
-                 "holdout_fraction", "device", "threads", "checkpoint_every", "weight_decay")
+# The trainer's own settings and defaults, so this API and the pipeline cannot drift apart.
+_TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed")
 
 
 def _flatten(features: np.ndarray) -> np.ndarray:
@@ -131,10 +133,7 @@ class AutoencoderRepresentation:
         self.kl_threshold, self.variance_threshold, self.min_active_dims = kl_threshold, variance_threshold, min_active_dims
         self.training = training
 
-    def train_config(self):
-        from musiclust.models.registry import get_family
-        from musiclust.models.train_config import TrainConfig
-
+    def train_config(self) -> TrainConfig:
         settings = dict(self.training)
         if settings.get("beta") is None:
             settings["beta"] = get_family(self.family).default_beta
@@ -152,8 +151,6 @@ class AutoencoderRepresentation:
         return self._scaler.transform(features)
 
     def fit(self, features: np.ndarray, y: np.ndarray | None = None) -> AutoencoderRepresentation:
-        from musiclust.models.trainer import train
-
         self.config_ = self.train_config()
         result = train(self.family, self.arch, self._inputs(features, fit=True), y, self.config_,
                        None if self.checkpoint_path is None else Path(self.checkpoint_path), model_name=self.name,
@@ -170,8 +167,6 @@ class AutoencoderRepresentation:
 
     def transform(self, features: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
         """Encoder means of ``features`` (label codes follow ``classes_`` for conditional models)."""
-        from musiclust.models.trainer import encode
-
         codes = None
         if y is not None and self.classes_ is not None:
             codes = np.searchsorted(self.classes_, np.asarray(y))

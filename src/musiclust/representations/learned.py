@@ -19,12 +19,10 @@ import pyarrow as pa
 
 from musiclust.representations.estimators import AutoencoderRepresentation
 from musiclust.representations.latents import write_latents
-from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES
+from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES, TRAINING_RESOURCE_KEYS
 from musiclust.tables import write_table
 
 WORKING_CHECKPOINT = "training-state.pt"
-# Config keys of `training:` that are scheduler resources, not training settings.
-RESOURCE_KEYS = ("threads", "gpus", "mem_mb", "runtime_min")
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
     ``defaults`` is the config's ``training:`` block, which the entry's ``training`` overrides.
     """
     family = spec["family"]
-    settings = {k: v for k, v in {**defaults, **spec.get("training", {})}.items() if k not in RESOURCE_KEYS}
+    settings = {k: v for k, v in {**defaults, **spec.get("training", {})}.items() if k not in TRAINING_RESOURCE_KEYS}
     labels = None
     if family in LABEL_CONDITIONED_FAMILIES:
         labels = np.array([g if g is not None else "(unlabelled)" for g in genres], dtype=object).astype(str)

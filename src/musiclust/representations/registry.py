@@ -39,6 +39,10 @@ def is_learned(spec: Mapping) -> bool:
     return spec["family"] in LEARNED_FAMILIES
 
 
+# Keys of a `training:` block that are scheduler resources, not training settings: they reach
+# the rule's resources, never its params, so editing them reruns nothing.
+TRAINING_RESOURCE_KEYS = ("threads", "gpus", "mem_mb", "runtime_min")
+
 # Feature kinds computed from audio; "table" is a feature table's own columns; any other name
 # is a text embedding, "{source}-{encoder}".
 AUDIO_FEATURES = ("mel", "mfcc_stats", "mfcc2d")
