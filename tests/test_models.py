@@ -24,6 +24,8 @@ from musiclust.models import (
     train,
     vae_loss,
 )
+import musiclust
+from musiclust.models import CheckpointError, TrainingLocked
 from musiclust.models import trainer as trainer_module
 
 SMALL_CONV = {"channels": [4, 8, 8, 16], "latent_dim": 8}
@@ -275,7 +277,9 @@ def test_checkpoint_contents(tmp_path: Path) -> None:
     assert set(saved["rng"]) == {"python", "numpy", "torch_cpu", "torch_cuda", "shuffle"}
     assert saved["arch"]["channels"] == [4, 8, 8, 16] and saved["arch"]["kernel_size"] == 4
     assert saved["input_shape"] == [1, 20, 128] and saved["model_name"] == "mels_conv_vae"
-    assert [p.name for p in checkpoint.parent.iterdir()] == ["m.pt"]  # no temp file left behind
+    # No temp file left behind; the lock stays (its holder is what counts, not its existence).
+    assert sorted(p.name for p in checkpoint.parent.iterdir()) == ["m.pt", "m.pt.lock"]
+    assert saved["package_version"] == musiclust.__version__
 
 
 def test_conv_ae_has_no_logvar_or_kl(tmp_path: Path) -> None:
@@ -386,3 +390,58 @@ def test_holdout_is_seeded_and_left_out_of_training(tmp_path: Path) -> None:
     assert result.holdout.sum() == 5 and len(result.mu) == 20
     assert result.history["heldout_neg_elbo"].notna().all()
     assert not list(tmp_path.iterdir())  # no checkpoint path: nothing written
+
+
+# --------------------------------------------------------------------------- checkpoint files
+
+
+def test_truncated_foreign_and_old_checkpoints_say_which(tmp_path: Path) -> None:
+    good = tmp_path / "good.pt"
+    train("conv_vae", SMALL_CONV, _images(), None, _config(epochs=1), good, progress=False)
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(good.read_bytes()[:2000])
+    with pytest.raises(CheckpointError, match="truncated or corrupt.*--forcerun train_model"):
+        load_checkpoint(truncated)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(CheckpointError, match="is not a musiclust model checkpoint"):
+        load_model(foreign)
+    old = load_checkpoint(good)
+    old["format"] = "musiclust.models.checkpoint/1"
+    del old["package_version"]
+    torch.save(old, tmp_path / "old.pt")
+    with pytest.raises(CheckpointError, match="format 'musiclust.models.checkpoint/1', written by musiclust an older"):
+        load_model(tmp_path / "old.pt")
+    mismatched = load_checkpoint(good)
+    mismatched["model_state"].pop("fc_mu.weight")
+    torch.save(mismatched, tmp_path / "mismatched.pt")
+    with pytest.raises(CheckpointError, match="weights do not fit the 'conv_vae' model"):
+        load_model(tmp_path / "mismatched.pt")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_a_second_training_into_the_same_checkpoint_stops(tmp_path: Path) -> None:
+    """An orphaned trainer (its snakemake killed) holds the lock; the rerun must not write too."""
+    import signal
+    import subprocess
+    import sys
+
+    checkpoint = tmp_path / "state.pt"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"h = open({str(checkpoint) + '.lock'!r}, 'a+'); fcntl.flock(h, fcntl.LOCK_EX)\n"
+        "h.seek(0); h.truncate(); h.write(f'pid {os.getpid()} on here'); h.flush()\n"
+        "print('locked', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(TrainingLocked, match=f"pid {holder.pid} on here is already training into"):
+            train("vae", SMALL_MLP, _images(8, (12,)), None, _config(epochs=1), checkpoint, model_name="m",
+                  progress=False)
+        assert not checkpoint.exists()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    # The kernel drops the lock with its holder, however it died.
+    train("vae", SMALL_MLP, _images(8, (12,)), None, _config(epochs=1), checkpoint, progress=False)
+    assert checkpoint.exists()

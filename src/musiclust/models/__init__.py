@@ -7,7 +7,7 @@ file. Families: ``vae`` (MLP), ``conv_vae``, ``cvae`` (conditional), ``conv_ae``
 
 from .base import AutoencoderOutput, LatentAutoencoder
 from .disentanglement import DisentanglementStats, disentanglement
-from .checkpoints import load_checkpoint, load_model
+from .checkpoints import CheckpointError, TrainingLocked, load_checkpoint, load_model
 from .collapse import ActiveDimensions, active_dimensions, collapse_message
 from .losses import kl_divergence, kl_per_dim, reconstruction_error, reparameterise, vae_loss
 from .registry import FAMILIES, FamilySpec, build_model, get_family, known_families
@@ -17,6 +17,7 @@ from .trainer import TrainResult, encode, train
 __all__ = [
     "FAMILIES",
     "ActiveDimensions",
+    "CheckpointError",
     "AutoencoderOutput",
     "DisentanglementStats",
     "FamilySpec",
@@ -24,6 +25,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "TrainingDiverged",
+    "TrainingLocked",
     "active_dimensions",
     "build_model",
     "collapse_message",

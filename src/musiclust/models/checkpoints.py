@@ -5,7 +5,12 @@ A checkpoint is a ``torch.save`` of a dict of plain types and tensors (so it loa
 input shape, classes, content digests of the data and labels, and the result-affecting
 training settings), ``family``, ``arch``, ``config``, ``input_shape``, ``n_classes``,
 ``classes``, ``epoch`` (epochs completed), ``target_epochs``, ``finished``, ``model_state``,
-``optimizer_state``, ``history`` (per-epoch dicts), ``rng`` and ``torch_version``.
+``optimizer_state``, ``history`` (per-epoch dicts), ``rng``, ``torch_version`` and
+``package_version``.
+
+A training run holds an exclusive lock (``{checkpoint}.lock``, ``flock``) while it writes its
+checkpoint: a second run on the same files stops at once with a message naming the holder,
+and the lock is released when its holder exits, however it dies.
 
 A run resumes a checkpoint only when its identity matches: a checkpoint is never continued on
 other data, another architecture or other loss settings.
@@ -14,21 +19,27 @@ other data, another architecture or other loss settings.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
 import random
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from musiclust import __version__
+
 from .base import LatentAutoencoder
 from .registry import FamilySpec, get_family
 
 CHECKPOINT_FORMAT = "musiclust.models.checkpoint/2"
+_FORMAT_PREFIX = "musiclust.models.checkpoint/"
 # Training settings that do not change what an epoch computes, so a checkpoint that differs
 # only in these is resumable: a longer ``epochs`` just continues; device/threads/checkpointing
 # are where and how it runs. (A warm-up is counted in epochs from the start, so it is not here.)
@@ -87,12 +98,36 @@ def write_checkpoint(state: dict[str, Any], path: Path) -> None:
             tmp.unlink()
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: the message says whether it is truncated, foreign or
+    of another format, and what to do."""
+
+
+_RETRAIN = "delete it and rerun the training (e.g. `snakemake --forcerun train_model`)"
+
+
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """The raw checkpoint dict (tensors on CPU). Keys: see the module docstring."""
-    state = torch.load(Path(path), map_location="cpu", weights_only=True)
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        found = state.get("format") if isinstance(state, dict) else type(state).__name__
-        raise ValueError(f"{path} is not a musiclust model checkpoint of format {CHECKPOINT_FORMAT} (found {found!r})")
+    """The raw checkpoint dict (tensors on CPU). Keys: see the module docstring.
+
+    Raises ``CheckpointError`` for a missing, truncated or corrupt file, a file that is not a
+    musiclust checkpoint, or one written in another checkpoint format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - torch raises several types for a damaged file
+        raise CheckpointError(f"checkpoint {path} is truncated or corrupt ({type(error).__name__}: "
+                              f"{str(error).splitlines()[0] if str(error) else ''}); {_RETRAIN}") from error
+    found = state.get("format") if isinstance(state, dict) else None
+    if not isinstance(found, str) or not found.startswith(_FORMAT_PREFIX):
+        raise CheckpointError(f"{path} is not a musiclust model checkpoint (a torch file of "
+                              f"{type(state).__name__}{'' if found is None else f', format {found!r}'})")
+    if found != CHECKPOINT_FORMAT:
+        written_by = state.get("package_version", "an older musiclust")
+        raise CheckpointError(f"checkpoint {path} has format {found!r}, written by musiclust {written_by}; this "
+                              f"musiclust {__version__} reads {CHECKPOINT_FORMAT!r}: {_RETRAIN}")
     return state
 
 
@@ -100,8 +135,42 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> t
     """Rebuild the model saved in a checkpoint (eval mode) and return it with the checkpoint dict."""
     state = load_checkpoint(path)
     model = get_family(state["family"]).build(tuple(state["input_shape"]), state["n_classes"], state["arch"])
-    model.load_state_dict(state["model_state"])
+    try:
+        model.load_state_dict(state["model_state"])
+    except RuntimeError as error:
+        raise CheckpointError(f"checkpoint {path}: its weights do not fit the {state['family']!r} model of this "
+                              f"musiclust {__version__} (written by {state.get('package_version', 'unknown')}: "
+                              f"{str(error).splitlines()[0]}); {_RETRAIN}") from error
     return model.to(torch.device(device)).eval(), state
+
+
+class TrainingLocked(RuntimeError):
+    """Another process is training into the same checkpoint."""
+
+
+@contextmanager
+def training_lock(checkpoint: Path, name: str) -> Iterator[None]:
+    """Hold ``{checkpoint}.lock`` exclusively while training writes ``checkpoint``."""
+    lock_path = checkpoint.with_name(checkpoint.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise TrainingLocked(
+                f"{name}: {holder} is already training into {checkpoint} (lock {lock_path}). Two runs would write "
+                "the same files: wait for it to finish, or stop it (it may be a job left behind by a killed "
+                "snakemake), then rerun.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --------------------------------------------------------------------------- resuming

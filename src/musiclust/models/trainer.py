@@ -20,6 +20,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from musiclust import __version__
+
 from .base import LatentAutoencoder
 from .checkpoints import (
     CHECKPOINT_FORMAT,
@@ -37,6 +40,7 @@ from .checkpoints import (
     restore_rng,
     resumable_checkpoint,
     run_identity,
+    training_lock,
     write_checkpoint,
 )
 from .collapse import KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions, active_dimensions
@@ -240,7 +244,8 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
     identity, more epochs than asked, or an unreadable file → train from scratch, saying why.
 
     Raises ``TrainingDiverged`` if a batch loss is NaN/inf; the checkpoint then keeps the last
-    good epoch and is not marked finished.
+    good epoch and is not marked finished; ``TrainingLocked`` if another process is training
+    into the same checkpoint.
     """
     spec = get_family(family)
     name = model_name or family
@@ -260,7 +265,8 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
                             None if label_codes is None else array_digest(label_codes), config, beta)
     heldout = holdout_mask(len(data), config.holdout_fraction, config.seed)
 
-    with torch_settings(device, config.threads):
+    lock = nullcontext() if checkpoint_path is None else training_lock(checkpoint_path, name)
+    with lock, torch_settings(device, config.threads):
         seed_everything(config.seed)
         model = spec.build(input_shape, n_classes, arch_dict).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
@@ -285,6 +291,7 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
                 "target_epochs": config.epochs, "finished": epoch >= config.epochs,
                 "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
                 "history": history, "rng": capture_rng(shuffle, device), "torch_version": str(torch.__version__),
+                "package_version": __version__,
             }, checkpoint_path)
 
         data_t = torch.from_numpy(data)
