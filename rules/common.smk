@@ -31,6 +31,24 @@ try:
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
+
+
+def _keep_only(section, names, where):
+    """`only:` (a preset's choice, README "Presets"): keep just these entries of a mapping."""
+    if names is None:
+        return section
+    unknown = [n for n in names if n not in section]
+    if unknown:
+        raise WorkflowError(f"only.{where}: {unknown} not in {where} ({', '.join(section)})")
+    return {n: section[n] for n in names}
+
+
+_ONLY = config.get("only") or {}
+config["representations"] = _keep_only(config["representations"], _ONLY.get("representations"), "representations")
+config["clustering"]["algorithms"] = _keep_only(
+    config["clustering"]["algorithms"], _ONLY.get("algorithms"), "algorithms"
+)
+
 RESULTS = config.get("results_dir", "results")
 RESOURCES = config.get("resources_dir", "resources")
 DATASETS = config["datasets"]

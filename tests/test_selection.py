@@ -109,3 +109,30 @@ def test_folder_with_and_without_metadata(tmp_path):
     labelled = scan_folder(tmp_path / "music", csv)
     assert labelled.loc[2, "genre"] == "Jazz"
     assert labelled.loc[1, "audio_path"].endswith("a.wav")
+
+
+def test_total_track_count_is_balanced_and_seeded(fma_tracks):
+    """`tracks: N` picks exactly N, as evenly across the genres as they allow (the first study's
+    "100 tracks sampled uniformly across 8 genres"), reproducibly by seed."""
+    selection = Selection(subset="large", genres=("Rock", "Pop", "Folk"), tracks=10, seed=3)
+    selected, _ = select_tracks(fma_tracks, selection)
+    assert len(selected) == 10
+    assert sorted(selected["genre"].value_counts().tolist()) == [3, 3, 4]
+    again, _ = select_tracks(fma_tracks, selection)
+    assert selected.index.tolist() == again.index.tolist()
+    # More than a genre has: its share goes to the others (Rock has 20 here, one broken excluded
+    # only with `exclude`); more than there are: every track.
+    everything, _ = select_tracks(fma_tracks, Selection(subset="large", genres=("Rock", "Pop"), tracks=1000))
+    assert len(everything) == int(fma_tracks["genre"].isin(["Rock", "Pop"]).sum())
+
+
+def test_balanced_counts():
+    from musiclust.data.selection import balanced_counts
+
+    counts = balanced_counts({f"g{i}": 50 for i in range(8)}, 100, seed=42)
+    assert sum(counts.values()) == 100 and sorted(set(counts.values())) == [12, 13]
+    short = balanced_counts({"a": 2, "b": 50, "c": 50}, 30, seed=0)
+    assert short == {"a": 2, "b": 14, "c": 14}
+    assert balanced_counts({"a": 3, "b": 4}, 100, seed=0) == {"a": 3, "b": 4}
+    # A different seed may hand the remainder to different genres; the total never changes.
+    assert sum(balanced_counts({f"g{i}": 50 for i in range(8)}, 100, seed=7).values()) == 100

@@ -24,6 +24,11 @@ class Selection:
     subset: str | None = None
     genres: tuple[str, ...] | None = None
     tracks_per_genre: int | None = None
+    #: A total number of tracks, sampled uniformly across the genres (balanced: the counts
+    #: differ by at most one, the genres that get one more chosen by the seed; a genre with
+    #: too few tracks gives its share to the others). With ``tracks_per_genre`` too, that caps
+    #: each genre first.
+    tracks: int | None = None
     seed: int = 42
 
 
@@ -45,7 +50,7 @@ def select_tracks(
     if selection.subset is not None and "subset" in candidates and candidates["subset"].notna().any():
         # FMA's subsets are ordered: "medium" includes every "small" track.
         candidates = candidates[candidates["subset"] <= selection.subset]
-    by_genre = selection.genres is not None or selection.tracks_per_genre is not None
+    by_genre = selection.genres is not None or selection.tracks_per_genre is not None or selection.tracks is not None
     if by_genre or not keep_unlabelled:
         candidates = candidates[candidates["genre"].notna()]
     available = sorted(candidates["genre"].dropna().unique())
@@ -60,17 +65,45 @@ def select_tracks(
     broken = candidates.index.isin(list(exclude))
     excluded = candidates[broken].assign(reason="known broken clip")[["reason"]]
     candidates = candidates[~broken]
-    if selection.tracks_per_genre is None:
+    if selection.tracks_per_genre is None and selection.tracks is None:
         return candidates.sort_index(), excluded
 
+    available_per_genre = {genre: int((candidates["genre"] == genre).sum()) for genre in genres}
+    if selection.tracks_per_genre is not None:
+        available_per_genre = {g: min(n, selection.tracks_per_genre) for g, n in available_per_genre.items()}
+    counts = available_per_genre
+    if selection.tracks is not None:
+        counts = balanced_counts(available_per_genre, selection.tracks, seed=selection.seed)
     picked = []
     for genre in genres:
         members = candidates[candidates["genre"] == genre]
-        if len(members) > selection.tracks_per_genre:
+        if len(members) > counts[genre]:
             genre_seed = (selection.seed * 1_000_003 + zlib.crc32(genre.encode())) % 2**32
-            members = members.sample(n=selection.tracks_per_genre, random_state=genre_seed)
+            members = members.sample(n=counts[genre], random_state=genre_seed)
         picked.append(members)
     return pd.concat(picked).sort_index(), excluded
+
+
+def balanced_counts(available: dict[str, int], total: int, *, seed: int) -> dict[str, int]:
+    """How many tracks each genre gives to a sample of ``total``: as equal as the genres'
+    ``available`` tracks allow (counts differ by at most one where no genre runs short).
+
+    The genres that get one track more are picked by the seed; a genre with too few tracks
+    gives what it has and its share goes to the others. Asking for more than there are
+    gives every available track.
+    """
+    counts = dict.fromkeys(available, 0)
+    # Seeded order: which genres take the remainder.
+    order = sorted(available, key=lambda g: (zlib.crc32(f"{seed}:{g}".encode()), g))
+    remaining = min(total, sum(available.values()))
+    while remaining > 0:
+        open_genres = [g for g in order if counts[g] < available[g]]
+        share, extra = divmod(remaining, len(open_genres))
+        for i, genre in enumerate(open_genres):
+            add = min(share + (1 if i < extra else 0), available[genre] - counts[genre])
+            counts[genre] += add
+            remaining -= add
+    return counts
 
 
 def shard_count(n_tracks: int, shard_size: int) -> int:

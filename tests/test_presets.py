@@ -1,0 +1,130 @@
+"""Every preset (presets/*.yaml, README "Presets") is a valid config over config.yaml, plans exactly
+its own representations and algorithms on the demo at tiny sizes, and one runs for real."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from snakemake.utils import update_config
+
+from musiclust.config_validation import load_schema, validate_config
+from musiclust.representations.registry import expand_representations
+
+from .conftest import ROOT, snakemake, tiny_config
+
+PRESETS = ROOT / "presets"
+
+# Per preset: the representations (β sweeps expanded) and algorithms its plan must have, no others.
+EXPECTED = {
+    "task1_lyrics.yaml": ({"text_vae_lyrics", "text_pca_lyrics"}, {"kmeans"}),
+    "task2_audio_text.yaml": (
+        {"conv_vae_mel", "conv_ae_mel", "pca_mel", "pca_text_metadata"},
+        {"kmeans", "agglomerative", "dbscan"},
+    ),
+    "task3_conditional.yaml": (
+        {"cvae_mel", "pca_mel", "conv_ae_mel", "pca_text_metadata"},
+        {"kmeans", "agglomerative", "dbscan"},
+    ),
+    "study2_easy.yaml": ({"vae_mfcc", "pca_mfcc"}, {"kmeans"}),
+    "study2_medium.yaml": (
+        {"conv_vae_mfcc2d", "vae_mfcc", "text_lyrics", "text_lyrics_tfidf"},
+        {"kmeans", "agglomerative", "dbscan"},
+    ),
+    "study2_hard.yaml": (
+        {f"beta_vae_mfcc_beta{b}" for b in ("0.5", "1", "4", "10")},
+        {"kmeans", "agglomerative", "dbscan"},
+    ),
+}
+
+
+def merged(name: str) -> dict:
+    """The preset merged over config.yaml, as `snakemake --configfile presets/NAME` does."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    update_config(config, yaml.safe_load((PRESETS / name).read_text()))
+    return config
+
+
+def tiny(name: str) -> dict:
+    """The preset over the tests' tiny config, on the demo (task 1: its own synthetic corpus,
+    smaller), one epoch."""
+    config = tiny_config()
+    update_config(config, yaml.safe_load((PRESETS / name).read_text()))
+    if config["datasets"][config["dataset"]]["kind"] == "synthetic_lyrics":
+        config["datasets"][config["dataset"]]["synthetic_lyrics"]["songs_per_language"] = 8
+    else:
+        config["dataset"] = "demo"
+    for spec in config["representations"].values():
+        if "training" in spec:
+            spec["training"]["epochs"] = 1
+    return config
+
+
+def test_every_preset_is_listed():
+    assert {p.name for p in PRESETS.glob("*.yaml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_preset_is_valid_and_selects_its_own(name):
+    config = merged(name)
+    validate_config(config, load_schema(ROOT / "schemas" / "config.schema.yaml"))
+    representations, algorithms = EXPECTED[name]
+    only = config["only"]
+    assert set(expand_representations({r: config["representations"][r] for r in only["representations"]})) == representations
+    assert set(only["algorithms"]) == algorithms
+    if config["dataset"] != "lyrics_task1":
+        assert config["dataset"] == "fma_small" and config["datasets"]["fma_small"]["kind"] == "fma"
+
+
+def test_study_settings():
+    """The settings the studies state (spot checks of what the README promises)."""
+    task2 = merged("task2_audio_text.yaml")
+    assert task2["datasets"]["fma_small"]["selection"]["tracks"] == 100
+    assert task2["datasets"]["fma_small"]["selection"]["tracks_per_genre"] is None
+    training = task2["representations"]["conv_vae_mel"]["training"]
+    assert (training["epochs"], training["batch_size"], training["learning_rate"]) == (25, 16, 0.001)
+    assert task2["clustering"]["algorithms"]["dbscan"] == {"eps": 1.5, "min_samples": 5}
+    assert task2["text"]["encoders"]["multilingual"]["model"] == "paraphrase-multilingual-mpnet-base-v2"
+    task3 = merged("task3_conditional.yaml")
+    assert task3["representations"]["cvae_mel"]["training"]["beta"] == 0.5
+    easy = merged("study2_easy.yaml")
+    assert easy["datasets"]["fma_small"]["selection"]["tracks_per_genre"] == 600
+    assert len(easy["datasets"]["fma_small"]["selection"]["genres"]) == 5
+    assert easy["clustering"]["algorithms"]["kmeans"]["k"] == 5
+    hard = merged("study2_hard.yaml")
+    assert hard["representations"]["beta_vae_mfcc"]["betas"] == [0.5, 1, 4, 10]
+    assert hard["representations"]["beta_vae_mfcc"]["training"]["epochs"] == 30
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_preset_plans_its_representations_on_the_demo(name, tmp_path):
+    config = tiny(name)
+    result = snakemake(tmp_path, config, "--dry-run")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    planned = set(re.findall(r"\brep=([\w.]+)", result.stdout))
+    assert planned == EXPECTED[name][0], planned
+
+
+def test_only_names_an_unknown_representation(tmp_path):
+    config = tiny("study2_easy.yaml")
+    config["only"]["representations"] = ["vae_mfcc", "no_such_rep"]
+    result = snakemake(tmp_path, config, "--dry-run")
+    assert result.returncode != 0
+    assert "no_such_rep" in result.stdout + result.stderr
+
+
+def test_study2_easy_runs_on_the_demo(tmp_path):
+    """A real run of one preset (about 50 s): its tables hold its rows and no others."""
+    config = tiny("study2_easy.yaml")
+    result = snakemake(tmp_path, config)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    report = tmp_path / "results" / "demo" / "report"
+    metrics = pd.read_csv(report / "metrics.csv")
+    assert set(metrics["representation"]) == {"vae_mfcc", "pca_mfcc"}
+    assert set(metrics["algorithm"]) == {"kmeans"}
+    assert set(metrics["k"]) == {5}
+    assert "vae_mfcc" in (report / "summary.md").read_text()
+    assert (report / "index.html").exists()
