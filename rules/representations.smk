@@ -23,6 +23,16 @@ rule baseline_representation:
         "../workflow_scripts/baseline_representation.py"
 
 
+# Per representation: its training settings over `training:`'s (resources included), and its
+# spec without resource keys for params (editing a resource reruns nothing).
+TRAINING_OF = {rep: {**TRAINING, **spec.get("training", {})} for rep, spec in REPRESENTATIONS.items()}
+SPEC_PARAMS = {
+    rep: {**spec, "training": {k: v for k, v in spec["training"].items() if k not in TRAINING_RESOURCE_KEYS}}
+    if "training" in spec else spec
+    for rep, spec in REPRESENTATIONS.items()
+}
+
+
 rule train_model:
     input:
         features=representation_features,
@@ -34,16 +44,16 @@ rule train_model:
     wildcard_constraints:
         rep=alternatives(representations_of(learned=True)),
     params:
-        spec=lambda wc: REPRESENTATIONS[wc.rep],
+        spec=lambda wc: SPEC_PARAMS[wc.rep],
         defaults={k: v for k, v in TRAINING.items() if k not in TRAINING_RESOURCE_KEYS},
         collapse=config.get("analysis", {}),
-    threads: TRAINING.get("threads", 1)
+    threads: lambda wc: TRAINING_OF[wc.rep].get("threads", 1)
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
-        mem_mb=TRAINING.get("mem_mb", 4000),
-        runtime=TRAINING.get("runtime_min", 240),
-        gpu=TRAINING.get("gpus", 0),
+        mem_mb=lambda wc: TRAINING_OF[wc.rep].get("mem_mb", 4000),
+        runtime=lambda wc: TRAINING_OF[wc.rep].get("runtime_min", 240),
+        gpu=lambda wc: TRAINING_OF[wc.rep].get("gpus", 0),
     conda:
         "../envs/musiclust.yaml"
     script:

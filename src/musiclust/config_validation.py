@@ -6,11 +6,28 @@ key (``features.mel.n_mels``), the bad value and what is allowed.
 
 from __future__ import annotations
 
+import csv
+import difflib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import jsonschema
 import yaml
+
+from musiclust.representations.registry import (
+    LEARNED_FAMILIES,
+    TABLE_FEATURES,
+    feature_source,
+)
+
+# Rank of one track's features, by kind (text embeddings and table rows are vectors). The
+# learned families' accepted ranks are musiclust.models.registry.FAMILIES' input_ranks, copied
+# here because importing that registry imports torch at every start-up; tests check both.
+FEATURE_RANKS = {"mel": 2, "mfcc_stats": 1, "mfcc2d": 2, TABLE_FEATURES: 1, "text": 1}
+FEATURE_SHAPES = {"mel": "2-D (n_mels, n_frames)", "mfcc_stats": "vectors", "mfcc2d": "2-D (n_mfcc, n_frames)",
+                  TABLE_FEATURES: "vectors", "text": "vectors"}
+FAMILY_INPUT_RANKS = {"vae": (1,), "conv_vae": (2, 3), "cvae": (2, 3), "conv_ae": (2, 3)}
 
 
 class ConfigError(ValueError):
@@ -21,10 +38,28 @@ def _key_path(path) -> str:
     return ".".join(str(part) for part in path) or "<top level>"
 
 
+def _unknown_keys(key: str, error: jsonschema.ValidationError) -> str:
+    """Each unknown key of an object, with a "did you mean" among its allowed keys."""
+    allowed = list((error.schema or {}).get("properties") or {})
+    patterns = list((error.schema or {}).get("patternProperties") or {})
+    unknown = [k for k in error.instance if k not in allowed and not any(re.search(p, k) for p in patterns)]
+    if not allowed or not unknown:
+        return f"{key}: {error.message}"
+    problems = []
+    for name in unknown:
+        near = difflib.get_close_matches(str(name), allowed, n=1)
+        if near:
+            problems.append(f"{key}: unknown key {name!r} (did you mean {near[0]!r}?)")
+        else:
+            problems.append(f"{key}: Additional properties are not allowed: unknown key {name!r} "
+                            f"(allowed: {', '.join(allowed)})")
+    return "\n  ".join(problems)
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
     key = _key_path(error.absolute_path)
     if error.validator == "additionalProperties":
-        return f"{key}: {error.message}"
+        return _unknown_keys(key, error)
     if error.validator == "enum":
         allowed = ", ".join(repr(v) for v in error.validator_value)
         return f"{key}: {error.instance!r} is not one of the allowed values ({allowed})"
@@ -70,6 +105,9 @@ def _cross_checks(config: Mapping) -> list[str]:
             if missing:
                 problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
     problems += _text_checks(config.get("text") or {}, config["representations"])
+    problems += _rank_checks(config["representations"])
+    if config["dataset"] in datasets:
+        problems += _k_checks(config["dataset"], datasets[config["dataset"]], config["clustering"]["algorithms"])
     # A 2-D MFCC matrix is the first n_frames frames of its excerpt (centred frames: one more
     # than samples // hop); more would pad it with zeros, which are not silence for MFCCs.
     mfcc2d = config["features"]["mfcc2d"]
@@ -98,3 +136,82 @@ def _text_checks(text: Mapping, representations: Mapping) -> list[str]:
         for key, name in wanted
         if name.split("-", 1)[1] not in encoders
     ]
+
+
+def _rank_checks(representations: Mapping) -> list[str]:
+    """A learned family on features of a rank it cannot take (an MLP VAE on log-mels, a conv
+    VAE on vectors), known from the feature kind before anything is computed."""
+    problems = []
+    for name, spec in representations.items():
+        family, features = spec["family"], str(spec["features"])
+        if family not in LEARNED_FAMILIES:
+            continue  # pca and raw flatten whatever they get
+        source = feature_source(features)
+        kind = features if source != "text" else "text"
+        if FEATURE_RANKS[kind] in FAMILY_INPUT_RANKS[family]:
+            continue
+        fits = [f for f, ranks in FAMILY_INPUT_RANKS.items() if FEATURE_RANKS[kind] in ranks]
+        problems.append(
+            f"representations.{name}.family: {family!r} cannot read features {features!r}, which are "
+            f"{FEATURE_SHAPES[kind]}; families for them: {', '.join(fits)} (or pca, raw)"
+        )
+    return problems
+
+
+def known_track_count(spec: Mapping) -> tuple[int, str] | None:
+    """At most how many tracks a dataset can give, and why, when the config alone says (a demo's
+    or a synthetic corpus's size, a selection's genres × tracks_per_genre or its total)."""
+    selection = spec.get("selection") or {}
+    bounds = []
+    genres, per_genre, total = selection.get("genres"), selection.get("tracks_per_genre"), selection.get("tracks")
+    if genres and per_genre:
+        bounds.append((len(genres) * per_genre, f"selection: {len(genres)} genres × tracks_per_genre {per_genre}"))
+    if total:
+        bounds.append((total, f"selection.tracks {total}"))
+    if spec["kind"] == "demo" and "demo" in spec:
+        demo = spec["demo"]
+        n_genres, tracks = demo.get("n_genres", 8), demo.get("tracks_per_genre", 12)
+        bounds.append((n_genres * tracks, f"demo.n_genres {n_genres} × demo.tracks_per_genre {tracks}"))
+    if spec["kind"] == "synthetic_lyrics" and "synthetic_lyrics" in spec:
+        corpus = spec["synthetic_lyrics"]
+        languages, songs = len(corpus.get("languages", ["en", "es"])), corpus.get("songs_per_language", 75)
+        bounds.append((languages * songs, f"synthetic_lyrics: {languages} languages × songs_per_language {songs}"))
+    return min(bounds) if bounds else None
+
+
+def _has_genre_column(path: str) -> bool | None:
+    """Whether a folder's metadata CSV has a genre column; None when it cannot be read now."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError):
+        return None
+    return "genre" in [column.strip() for column in header]
+
+
+def _k_checks(dataset: str, spec: Mapping, algorithms: Mapping) -> list[str]:
+    """The configured dataset against each algorithm's `k`: a number above the tracks it can
+    have, or n_genres on a folder without labels."""
+    problems = []
+    bound = known_track_count(spec)
+    for algorithm, params in algorithms.items():
+        k = (params or {}).get("k")
+        key = f"clustering.algorithms.{algorithm}.k"
+        if isinstance(k, int) and bound is not None and k >= bound[0]:
+            problems.append(
+                f"{key}: {k} clusters need more tracks than the {bound[0]} that datasets.{dataset} can "
+                f"have ({bound[1]}); lower k or set it to auto or n_genres"
+            )
+        if k == "n_genres" and spec["kind"] == "folder":
+            csv_path = spec.get("metadata_csv")
+            if not csv_path:
+                problems.append(
+                    f"{key}: n_genres needs genre labels, and datasets.{dataset} (a folder) has no "
+                    "metadata_csv; set k to a number or auto, or give a metadata_csv with a genre column"
+                )
+            elif _has_genre_column(csv_path) is False:
+                problems.append(
+                    f"{key}: n_genres needs genre labels, and datasets.{dataset}.metadata_csv "
+                    f"({csv_path}) has no genre column; set k to a number or auto, or add the column"
+                )
+    return problems
