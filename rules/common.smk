@@ -18,6 +18,7 @@ from musiclust.text.store import text_feature_path
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name
 from musiclust.representations.registry import (
+    AUDIO_FEATURES,
     TABLE_FEATURES,
     TRAINING_RESOURCE_KEYS,
     expand_representations,
@@ -30,7 +31,6 @@ try:
     validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
-
 
 
 def _keep_only(section, names, where):
@@ -55,7 +55,6 @@ DATASETS = config["datasets"]
 # β sweeps expanded: one representation per β.
 REPRESENTATIONS = expand_representations(config["representations"])
 SEEDS = config["seeds"]
-FEATURE_KINDS = ["mel", "mfcc_stats", "mfcc2d"]
 TRAINING = config.get("training", {})
 
 
@@ -77,7 +76,7 @@ def representations_of(learned, dataset=None):
 wildcard_constraints:
     dataset=alternatives(list(DATASETS)),
     rep=alternatives(list(REPRESENTATIONS)),
-    kind=alternatives(FEATURE_KINDS),
+    kind=alternatives(AUDIO_FEATURES),
     seed=r"\d+",
     shard=r"\d+",
 

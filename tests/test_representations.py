@@ -17,6 +17,14 @@ def test_learned_family_names_match_the_model_registry():
     assert set(LEARNED_FAMILIES) == set(known_families())
 
 
+def test_audio_feature_names_match_the_feature_stage():
+    # The registry keeps its own copy so that planning never imports librosa.
+    from musiclust.features.spectral import FEATURE_KINDS
+    from musiclust.representations.registry import AUDIO_FEATURES
+
+    assert tuple(AUDIO_FEATURES) == tuple(FEATURE_KINDS)
+
+
 def test_beta_sweep_expands_to_one_representation_per_beta():
     reps = {
         "pca_mel": {"family": "pca", "features": "mel"},
