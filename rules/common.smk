@@ -22,9 +22,11 @@ from musiclust.representations.registry import (
     TABLE_FEATURES,
     TRAINING_RESOURCE_KEYS,
     expand_representations,
+    feature_inputs,
     feature_source,
-    is_learned,
+    part_problems,
     representations_for,
+    stage_of,
 )
 
 try:
@@ -54,6 +56,8 @@ RESOURCES = config.get("resources_dir", "resources")
 DATASETS = config["datasets"]
 # β sweeps expanded: one representation per β.
 REPRESENTATIONS = expand_representations(config["representations"])
+if part_problems(REPRESENTATIONS):  # (after `only:`, which may have left a hybrid's part out)
+    raise WorkflowError("invalid config:\n  " + "\n  ".join(part_problems(REPRESENTATIONS)))
 SEEDS = config["seeds"]
 TRAINING = config.get("training", {})
 
@@ -67,10 +71,11 @@ def alternatives(names):
     return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
 
 
-def representations_of(learned, dataset=None):
-    """Learned (or baseline) representations, of one dataset's kind when ``dataset`` is given."""
+def representations_of(stage, dataset=None):
+    """Representations built by one stage (``baseline``, ``learned`` or ``hybrid``: the rule
+    that builds them), of one dataset's kind when ``dataset`` is given."""
     names = REPRESENTATIONS if dataset is None else representations_for(REPRESENTATIONS, DATASETS[dataset]["kind"])
-    return [name for name in names if is_learned(REPRESENTATIONS[name]) == learned]
+    return [name for name in names if stage_of(REPRESENTATIONS[name]) == stage]
 
 
 wildcard_constraints:
@@ -145,13 +150,31 @@ def failure_shards(wildcards):
     return [f"{dataset_dir(wildcards.dataset)}/features/failures/shard-{n}.parquet" for n in range(n_shards(wildcards.dataset))]
 
 
-def representation_features(wildcards):
-    features = REPRESENTATIONS[wildcards.rep]["features"]
+def feature_files(features, dataset):
     if feature_source(features) == "table":
-        return [f"{dataset_dir(wildcards.dataset)}/features/{TABLE_FEATURES}/shard-0.parquet"]
+        return [f"{dataset_dir(dataset)}/features/{TABLE_FEATURES}/shard-0.parquet"]
     if feature_source(features) == "text":
-        return [text_feature_path(dataset_dir(wildcards.dataset), features)]
-    return feature_shards(features, wildcards.dataset)
+        return [text_feature_path(dataset_dir(dataset), features)]
+    return feature_shards(features, dataset)
+
+
+def representation_features(wildcards):
+    return feature_files(REPRESENTATIONS[wildcards.rep]["features"], wildcards.dataset)
+
+
+def training_inputs(wildcards):
+    """A learned model's features, its text embedding (multimodal families) and the tracks."""
+    spec = REPRESENTATIONS[wildcards.rep]
+    inputs = {"features": representation_features(wildcards), "tracks": f"{dataset_dir(wildcards.dataset)}/tracks.parquet"}
+    if "text" in spec:
+        inputs["text"] = feature_files(spec["text"], wildcards.dataset)
+    return inputs
+
+
+def hybrid_parts(wildcards):
+    """A hybrid reads its parts' latents of the same seed."""
+    base = f"{dataset_dir(wildcards.dataset)}/models"
+    return [f"{base}/{part}/seed-{wildcards.seed}/latents.parquet" for part in REPRESENTATIONS[wildcards.rep]["parts"]]
 
 
 def evaluation_files(wildcards):
@@ -164,7 +187,7 @@ def evaluation_files(wildcards):
 
 def learned_model_files(wildcards):
     base = f"{dataset_dir(wildcards.dataset)}/models"
-    runs = [(rep, seed) for rep in representations_of(True, wildcards.dataset) for seed in SEEDS]
+    runs = [(rep, seed) for rep in representations_of("learned", wildcards.dataset) for seed in SEEDS]
     return {
         "latents": [f"{base}/{rep}/seed-{seed}/latents.parquet" for rep, seed in runs],
         "histories": [f"{base}/{rep}/seed-{seed}/history.parquet" for rep, seed in runs],
@@ -174,7 +197,7 @@ def learned_model_files(wildcards):
 def report_targets(dataset):
     report_dir = f"{dataset_dir(dataset)}/report"
     targets = [f"{report_dir}/metrics.csv", f"{report_dir}/metrics.md", f"{report_dir}/failures.csv"]
-    if representations_of(True, dataset):
+    if representations_of("learned", dataset):
         targets += [f"{report_dir}/disentanglement.csv", f"{report_dir}/disentanglement.md"]
     # Summary tables and the page (which needs every figure): rules/report.smk.
     targets += [f"{report_dir}/summary.md", f"{report_dir}/summary.tex", f"{report_dir}/summary.csv",

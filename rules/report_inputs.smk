@@ -36,7 +36,7 @@ def figure_list(dataset):
     out = [(f"{figures}/projections/projections-{m}.png", "projections", "", m) for m in PROJECTION_METHODS]
     out += [(f"{figures}/projections/beta-grid-{sweep}-{m}.png", "beta_grid", sweep, m) for sweep in sweeps_of(dataset)
             for m in PROJECTION_METHODS]
-    learned = representations_of(True, dataset)
+    learned = representations_of("learned", dataset)
     out += [(f"{figures}/models/training-{rep}.png", "training", rep, "") for rep in learned]
     if learned:
         out += [(f"{figures}/models/disentanglement.png", "disentanglement", "", ""),
@@ -55,17 +55,18 @@ def page_inputs(wildcards):
         "failures": f"{base}/report/failures.csv",
         "tracks": f"{base}/tracks.parquet",
     }
-    if representations_of(True, wildcards.dataset):
+    if representations_of("learned", wildcards.dataset):
         inputs["model_figures"] = f"{base}/report/figures/models"
         inputs["disentanglement"] = f"{base}/report/disentanglement.csv"
-    reads_lyrics = any(REPRESENTATIONS[rep]["features"].startswith("lyrics") for rep in dataset_reps(wildcards.dataset))
+    reads_lyrics = any(features.startswith("lyrics") for rep in dataset_reps(wildcards.dataset)
+                       for features in feature_inputs(REPRESENTATIONS[rep]))
     if reads_lyrics and DATASETS[wildcards.dataset]["kind"] != "synthetic_lyrics":  # (there, lyrics are the data)
         inputs["lyrics"] = f"{base}/text/lyrics.parquet"
     return inputs
 
 
 def model_figure_inputs(wildcards):
-    learned = representations_of(True, wildcards.dataset)
+    learned = representations_of("learned", wildcards.dataset)
     return {
         "latents": first_seed_files(learned, wildcards.dataset)["latents"],  # not the clusterings
         "histories": [f"{dataset_dir(wildcards.dataset)}/models/{rep}/seed-{seed}/history.parquet"

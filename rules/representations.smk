@@ -9,7 +9,7 @@ rule baseline_representation:
     output:
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
     wildcard_constraints:
-        rep=alternatives(representations_of(learned=False)),
+        rep=alternatives(representations_of("baseline")),
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
     log:
@@ -35,14 +35,13 @@ SPEC_PARAMS = {
 
 rule train_model:
     input:
-        features=representation_features,
-        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
+        unpack(training_inputs),
     output:
         checkpoint=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/checkpoint.pt",
         history=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/history.parquet",
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
     wildcard_constraints:
-        rep=alternatives(representations_of(learned=True)),
+        rep=alternatives(representations_of("learned")),
     params:
         spec=lambda wc: SPEC_PARAMS[wc.rep],
         defaults={k: v for k, v in TRAINING.items() if k not in TRAINING_RESOURCE_KEYS},
@@ -58,6 +57,26 @@ rule train_model:
         "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/train_model.py"
+
+
+rule hybrid_representation:
+    input:
+        parts=hybrid_parts,
+    output:
+        latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
+    wildcard_constraints:
+        rep=alternatives(representations_of("hybrid")),
+    params:
+        spec=lambda wc: REPRESENTATIONS[wc.rep],
+    log:
+        f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+        runtime=resources_for("runtime_min", 60),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/hybrid_representation.py"
 
 
 rule table_features:

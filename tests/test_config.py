@@ -169,15 +169,16 @@ def test_schema_lists_equal_the_registries():
         _TEXT_SOURCES,
         AUDIO_FEATURES,
         BASELINE_FAMILIES,
+        HYBRID_FAMILIES,
         LEARNED_FAMILIES,
         TABLE_FEATURES,
     )
 
     representation = SCHEMA["properties"]["representations"]["additionalProperties"]
-    assert representation["properties"]["family"]["enum"] == [*BASELINE_FAMILIES, *LEARNED_FAMILIES]
+    assert representation["properties"]["family"]["enum"] == [*BASELINE_FAMILIES, *LEARNED_FAMILIES, *HYBRID_FAMILIES]
     assert set(LEARNED_FAMILIES) == set(FAMILIES)
     assert _enum_of(representation["properties"]["features"]) == [*AUDIO_FEATURES, TABLE_FEATURES]
-    text_pattern = next(o["pattern"] for o in representation["properties"]["features"]["anyOf"] if "pattern" in o)
+    text_pattern = SCHEMA["$defs"]["text_feature"]["pattern"]
     assert set(re.match(r"\^\((.*?)\)", text_pattern).group(1).split("|")) == set(_TEXT_SOURCES)
     # arch per family: the fields of the family's arch dataclass.
     arch_of = {}

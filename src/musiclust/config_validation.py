@@ -18,8 +18,12 @@ import yaml
 from musiclust.representations.registry import (
     LEARNED_FAMILIES,
     TABLE_FEATURES,
+    MULTIMODAL_FAMILIES,
     feature_source,
+    expand_representations,
+    feature_inputs,
 )
+    part_problems,
 
 # Rank of one track's features, by kind (text embeddings and table rows are vectors). The
 # learned families' accepted ranks are musiclust.models.registry.FAMILIES' input_ranks, copied
@@ -27,7 +31,8 @@ from musiclust.representations.registry import (
 FEATURE_RANKS = {"mel": 2, "mfcc_stats": 1, "mfcc2d": 2, TABLE_FEATURES: 1, "text": 1}
 FEATURE_SHAPES = {"mel": "2-D (n_mels, n_frames)", "mfcc_stats": "vectors", "mfcc2d": "2-D (n_mfcc, n_frames)",
                   TABLE_FEATURES: "vectors", "text": "vectors"}
-FAMILY_INPUT_RANKS = {"vae": (1,), "conv_vae": (2, 3), "cvae": (2, 3), "conv_ae": (2, 3)}
+# (multimodal_vae takes one packed vector per track; its audio part may have any rank.)
+FAMILY_INPUT_RANKS = {"vae": (1,), "conv_vae": (2, 3), "cvae": (2, 3), "conv_ae": (2, 3), "multimodal_vae": (1,)}
 
 
 class ConfigError(ValueError):
@@ -107,6 +112,7 @@ def _cross_checks(config: Mapping) -> list[str]:
     problems += _text_checks(config.get("text") or {}, config["representations"])
     problems += _rank_checks(config["representations"])
     if config["dataset"] in datasets:
+    problems += part_problems(expand_representations(config["representations"]))
         problems += _k_checks(config["dataset"], datasets[config["dataset"]], config["clustering"]["algorithms"])
     # A 2-D MFCC matrix is the first n_frames frames of its excerpt (centred frames: one more
     # than samples // hop); more would pad it with zeros, which are not silence for MFCCs.
@@ -128,8 +134,8 @@ def _text_checks(text: Mapping, representations: Mapping) -> list[str]:
 
     encoders = text.get("encoders") or {}
     wanted = [("text.embeddings", name) for name in text.get("embeddings") or []]
-    wanted += [(f"representations.{rep}.features", spec.get("features")) for rep, spec in representations.items()
-               if parse_text_feature(str(spec.get("features")))]
+    wanted += [(f"representations.{rep}.features", features) for rep, spec in representations.items()
+               for features in feature_inputs(spec) if parse_text_feature(str(features))]
     return [
         f"{key}: {name!r} uses encoder {name.split('-', 1)[1]!r}, not defined under text.encoders "
         f"(defined: {', '.join(sorted(encoders)) or 'none'})"
@@ -143,9 +149,9 @@ def _rank_checks(representations: Mapping) -> list[str]:
     VAE on vectors), known from the feature kind before anything is computed."""
     problems = []
     for name, spec in representations.items():
-        family, features = spec["family"], str(spec["features"])
-        if family not in LEARNED_FAMILIES:
-            continue  # pca and raw flatten whatever they get
+        family, features = spec["family"], str(spec.get("features"))
+        if family not in LEARNED_FAMILIES or family in MULTIMODAL_FAMILIES:
+            continue  # pca and raw flatten whatever they get; a multimodal model fits its audio encoder to it
         source = feature_source(features)
         kind = features if source != "text" else "text"
         if FEATURE_RANKS[kind] in FAMILY_INPUT_RANKS[family]:

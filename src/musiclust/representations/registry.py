@@ -4,6 +4,11 @@ Baseline families (``pca``, ``raw``) are computed by scikit-learn; learned famil
 autoencoder family of :mod:`musiclust.models` (kept as names here so that planning a workflow
 does not import torch). An entry with ``betas`` is a sweep: it expands into one representation
 per β, named ``{name}_beta{β}``.
+
+Fusion: a hybrid (``hybrid_concat``, ``hybrid_weighted``) reads no features of its own but the
+latents of its ``parts``, other representations of the same seed (the studies' early fusion of
+an audio and a text representation); ``multimodal_vae`` is learned from audio ``features`` and
+a ``text`` embedding together.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 BASELINE_FAMILIES = ("pca", "raw")
-LEARNED_FAMILIES = ("vae", "conv_vae", "cvae", "conv_ae")
+LEARNED_FAMILIES = ("vae", "conv_vae", "cvae", "conv_ae", "multimodal_vae")
+HYBRID_FAMILIES = ("hybrid_concat", "hybrid_weighted")
+# Learned families that read a text embedding (`text:`) beside their audio `features`.
+MULTIMODAL_FAMILIES = ("multimodal_vae",)
 # Families whose training sees genre labels: their clusters are not unsupervised results.
 LABEL_CONDITIONED_FAMILIES = ("cvae",)
 
@@ -37,6 +45,38 @@ def expand_representations(representations: Mapping[str, Mapping]) -> dict[str, 
 
 def is_learned(spec: Mapping) -> bool:
     return spec["family"] in LEARNED_FAMILIES
+
+
+def is_hybrid(spec: Mapping) -> bool:
+    return spec["family"] in HYBRID_FAMILIES
+
+
+def stage_of(spec: Mapping) -> str:
+    """``learned`` (trained by torch), ``hybrid`` (made of other representations' latents) or
+    ``baseline`` (scikit-learn on features): which rule builds a representation."""
+    return "learned" if is_learned(spec) else "hybrid" if is_hybrid(spec) else "baseline"
+
+
+def feature_inputs(spec: Mapping) -> list[str]:
+    """The feature kinds a representation reads itself (none for a hybrid)."""
+    if is_hybrid(spec):
+        return []
+    return [spec["features"], *([spec["text"]] if spec["family"] in MULTIMODAL_FAMILIES else [])]
+
+
+def part_problems(representations: Mapping[str, Mapping]) -> list[str]:
+    """A hybrid's parts must be other, non-hybrid representations of the (β-expanded) registry."""
+    problems = []
+    for name, spec in representations.items():
+        if not is_hybrid(spec):
+            continue
+        for part in spec["parts"]:
+            if part not in representations:
+                problems.append(f"representations.{name}.parts: {part!r} is not a representation "
+                                f"(defined: {', '.join(n for n in representations if n != name)})")
+            elif is_hybrid(representations[part]):
+                problems.append(f"representations.{name}.parts: {part!r} is itself a hybrid; name its parts instead")
+    return problems
 
 
 # Keys of a `training:` block that are scheduler resources, not training settings: they reach
@@ -66,11 +106,17 @@ def feature_source(features: str) -> str:
 
 def representations_for(representations: Mapping[str, Mapping], dataset_kind: str) -> list[str]:
     """The representations a dataset of ``dataset_kind`` can build (``_DATASET_SOURCES``): a
-    feature table or a text-only corpus has no audio features, and so plans no audio job."""
+    feature table or a text-only corpus has no audio features, and so plans no audio job; a
+    hybrid, when the dataset can build each of its parts."""
     available = _DATASET_SOURCES[dataset_kind]
 
     def source(features: str) -> str:
         kind = feature_source(features)
         return features.split("-", 1)[0] if kind == "text" else kind
 
-    return [name for name, spec in representations.items() if source(spec["features"]) in available]
+    def buildable(spec: Mapping) -> bool:
+        if is_hybrid(spec):
+            return all(part in representations and buildable(representations[part]) for part in spec["parts"])
+        return all(source(features) in available for features in feature_inputs(spec))
+
+    return [name for name, spec in representations.items() if buildable(spec)]
