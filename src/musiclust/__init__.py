@@ -1,9 +1,10 @@
 """musiclust: unsupervised music clustering with variational autoencoders over audio and text.
 
 The public API works on arrays (see README, "Use it as a library"):
-``AutoencoderRepresentation``, ``PCARepresentation``, ``RawRepresentation`` (fit/transform),
-``cluster_vectors``, ``clustering_metrics`` and ``evaluate``. They are imported on first use,
-so that ``import musiclust.<module>`` (as the workflow's planning does) never loads torch.
+``AutoencoderRepresentation``, ``MultimodalRepresentation``, ``PCARepresentation``,
+``RawRepresentation`` (fit/transform), ``cluster_vectors``, ``clustering_metrics`` and
+``evaluate``. They are imported on first use, so that ``import musiclust.<module>`` (as the
+workflow's planning does) never loads torch.
 """
 
 from importlib import import_module
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "AutoencoderRepresentation": "musiclust.representations.estimators",
+    "MultimodalRepresentation": "musiclust.representations.multimodal",
     "PCARepresentation": "musiclust.representations.estimators",
     "RawRepresentation": "musiclust.representations.estimators",
     "cluster_vectors": "musiclust.cluster.algorithms",

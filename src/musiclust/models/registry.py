@@ -17,6 +17,7 @@ from .conv_backbone import ConvArch
 from .conv_vae import build_conv_vae
 from .cvae import CVAEArch, build_cvae
 from .mlp_vae import MLPVAEArch, build_mlp_vae
+from .multimodal import MultimodalArch, build_multimodal_vae
 
 Constructor = Callable[[tuple[int, ...], "int | None", "Mapping[str, Any] | None"], LatentAutoencoder]
 
@@ -74,6 +75,9 @@ FAMILIES: dict[str, FamilySpec] = {
                    default_beta=0.5, description="conditional conv VAE, genre embedding into the decoder"),
         FamilySpec("conv_ae", build_conv_ae, ConvArch, variational=False, conditional=False, input_ranks=(2, 3),
                    default_beta=0.0, description="deterministic conv autoencoder baseline, MSE only"),
+        FamilySpec("multimodal_vae", build_multimodal_vae, MultimodalArch, variational=True, conditional=False,
+                   input_ranks=(1,), default_beta=1.0,
+                   description="audio + text VAE (concat or product-of-experts fusion) on packed vectors, text optional"),
     )
 }
 

@@ -44,7 +44,7 @@ def _flatten(features: np.ndarray) -> np.ndarray:
     return features.reshape(features.shape[0], -1).astype(np.float32, copy=False)
 
 
-class _Scaler:
+class VectorScaler:
     """Optional z-scoring of vector features (fit on the training rows, reused by transform)."""
 
     def __init__(self, enabled: bool) -> None:
@@ -68,7 +68,7 @@ class RawRepresentation:
         self.standardize = standardize
 
     def fit(self, features: np.ndarray, y: Any = None) -> RawRepresentation:
-        self._scaler = _Scaler(self.standardize)
+        self._scaler = VectorScaler(self.standardize)
         self._scaler.fit_transform(_flatten(features))
         return self
 
@@ -89,7 +89,7 @@ class PCARepresentation:
         self.n_components, self.standardize, self.seed = n_components, standardize, seed
 
     def fit(self, features: np.ndarray, y: Any = None) -> PCARepresentation:
-        self._scaler = _Scaler(self.standardize)
+        self._scaler = VectorScaler(self.standardize)
         vectors = self._scaler.fit_transform(_flatten(features))
         usable = min(self.n_components, *vectors.shape)
         if usable < 1:
@@ -109,29 +109,27 @@ class PCARepresentation:
                 "explained_variance_total": float(sum(ratios))}
 
 
-class AutoencoderRepresentation:
-    """A model of the autoencoder family (``vae``, ``conv_vae``, ``cvae``, ``conv_ae``) as an estimator.
+class TrainedRepresentation:
+    """What the representations trained by ``musiclust.models.trainer`` share: the training
+    settings, training itself, the collapse check and the facts reported by ``info``.
 
     Training settings are those of ``musiclust.models.TrainConfig`` (same names, same defaults;
-    ``beta=None`` takes the family's study default). Vector features are z-scored across tracks
-    (``standardize``); spectrograms go in as they are. After ``fit``: ``model_``, ``history_``
+    ``beta=None`` takes the family's study default). After ``fit``: ``model_``, ``history_``
     (per epoch), ``latents_``/``logvar_`` of the training rows, ``active_dims_`` and
     ``collapsed_`` (fewer than ``min_active_dims`` active latent dimensions; logged as a
-    warning with the usual remedies). ``y`` is used only by conditional families (the genre of each row).
+    warning with the usual remedies).
     """
 
-    def __init__(self, family: str = "vae", *, arch: Mapping[str, Any] | None = None, standardize: bool = True,
-                 seed: int = 0, checkpoint_path: str | Path | None = None, progress: bool = False,
-                 kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
-                 min_active_dims: int = MIN_ACTIVE, name: str = "", log: Callable[[str], None] | None = None,
-                 **training: Any) -> None:
+    def __init__(self, family: str, *, arch: Mapping[str, Any] | None, seed: int, checkpoint_path: str | Path | None,
+                 progress: bool, kl_threshold: float, variance_threshold: float, min_active_dims: int, name: str,
+                 log: Callable[[str], None] | None, training: Mapping[str, Any]) -> None:
         unknown = sorted(set(training) - set(_TRAIN_FIELDS))
         if unknown:
             raise TypeError(f"unknown training setting(s) {', '.join(unknown)}; known: {', '.join(_TRAIN_FIELDS)}")
-        self.family, self.arch, self.standardize, self.seed = family, dict(arch or {}), standardize, seed
+        self.family, self.arch, self.seed = family, dict(arch or {}), seed
         self.checkpoint_path, self.progress, self.name, self.log = checkpoint_path, progress, name or family, log
         self.kl_threshold, self.variance_threshold, self.min_active_dims = kl_threshold, variance_threshold, min_active_dims
-        self.training = training
+        self.training = dict(training)
 
     def train_config(self) -> TrainConfig:
         settings = dict(self.training)
@@ -141,18 +139,10 @@ class AutoencoderRepresentation:
         settings.setdefault("batch_size", 64)
         return TrainConfig(seed=self.seed, **settings)
 
-    def _inputs(self, features: np.ndarray, fit: bool) -> np.ndarray:
-        features = np.asarray(features, dtype=np.float32)
-        if features.ndim != 2:  # spectrograms are standardised per track by the feature stage
-            return features
-        if fit:
-            self._scaler = _Scaler(self.standardize)
-            return self._scaler.fit_transform(features)
-        return self._scaler.transform(features)
-
-    def fit(self, features: np.ndarray, y: np.ndarray | None = None) -> AutoencoderRepresentation:
+    def _train(self, data: np.ndarray, labels: np.ndarray | None, arch: Mapping[str, Any]) -> None:
+        """Train on the model's input array and keep the results as fitted attributes."""
         self.config_ = self.train_config()
-        result = train(self.family, self.arch, self._inputs(features, fit=True), y, self.config_,
+        result = train(self.family, dict(arch), data, labels, self.config_,
                        None if self.checkpoint_path is None else Path(self.checkpoint_path), model_name=self.name,
                        log=self.log, progress=self.progress)
         self.model_, self.history_, self.classes_ = result.model, result.history, result.classes
@@ -163,18 +153,10 @@ class AutoencoderRepresentation:
         self.collapsed_ = self.active_dims_.collapsed(self.min_active_dims)
         if self.collapsed_:
             _log.warning("%s", collapse_message(self.name, self.active_dims_, self.min_active_dims))
-        return self
 
-    def transform(self, features: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
-        """Encoder means of ``features`` (label codes follow ``classes_`` for conditional models)."""
-        codes = None
-        if y is not None and self.classes_ is not None:
-            codes = np.searchsorted(self.classes_, np.asarray(y))
-        mu, _ = encode(self.model_, self._inputs(features, fit=False), codes, self.config_.batch_size, self.device_)
+    def _encode(self, data: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
+        mu, _ = encode(self.model_, data, codes, self.config_.batch_size, self.device_)
         return mu
-
-    def fit_transform(self, features: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
-        return self.fit(features, y).latents_
 
     def info(self) -> dict[str, Any]:
         """JSON-friendly facts about the fitted model (for latents metadata and reports)."""
@@ -182,3 +164,45 @@ class AutoencoderRepresentation:
                 "epochs": int(self.history_["epoch"].max()) if len(self.history_) else 0,
                 "training": dataclasses.asdict(self.config_), "device": self.device_,
                 "resumed_from_epoch": self.resumed_from_epoch_, **self.active_dims_.as_info(self.min_active_dims)}
+
+
+class AutoencoderRepresentation(TrainedRepresentation):
+    """A model of the autoencoder family (``vae``, ``conv_vae``, ``cvae``, ``conv_ae``) as an estimator.
+
+    See ``TrainedRepresentation`` for the training settings and fitted attributes. Vector
+    features are z-scored across tracks (``standardize``); spectrograms go in as they are.
+    ``y`` is used only by conditional families (the genre of each row).
+    """
+
+    def __init__(self, family: str = "vae", *, arch: Mapping[str, Any] | None = None, standardize: bool = True,
+                 seed: int = 0, checkpoint_path: str | Path | None = None, progress: bool = False,
+                 kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
+                 min_active_dims: int = MIN_ACTIVE, name: str = "", log: Callable[[str], None] | None = None,
+                 **training: Any) -> None:
+        super().__init__(family, arch=arch, seed=seed, checkpoint_path=checkpoint_path, progress=progress,
+                         kl_threshold=kl_threshold, variance_threshold=variance_threshold,
+                         min_active_dims=min_active_dims, name=name, log=log, training=training)
+        self.standardize = standardize
+
+    def _inputs(self, features: np.ndarray, fit: bool) -> np.ndarray:
+        features = np.asarray(features, dtype=np.float32)
+        if features.ndim != 2:  # spectrograms are standardised per track by the feature stage
+            return features
+        if fit:
+            self._scaler = VectorScaler(self.standardize)
+            return self._scaler.fit_transform(features)
+        return self._scaler.transform(features)
+
+    def fit(self, features: np.ndarray, y: np.ndarray | None = None) -> AutoencoderRepresentation:
+        self._train(self._inputs(features, fit=True), y, self.arch)
+        return self
+
+    def transform(self, features: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+        """Encoder means of ``features`` (label codes follow ``classes_`` for conditional models)."""
+        codes = None
+        if y is not None and self.classes_ is not None:
+            codes = np.searchsorted(self.classes_, np.asarray(y))
+        return self._encode(self._inputs(features, fit=False), codes)
+
+    def fit_transform(self, features: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+        return self.fit(features, y).latents_
