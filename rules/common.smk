@@ -16,7 +16,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get
 
 from musiclust.text.store import text_feature_path
 from musiclust.config_validation import ConfigError, load_schema, validate_config
-from musiclust.data.catalog import audio_archive_name
+from musiclust.data.catalog import audio_archive_name, fma_archive_sources
 from musiclust.representations.registry import (
     AUDIO_FEATURES,
     TABLE_FEATURES,
@@ -98,8 +98,23 @@ def resources_for(key, default):
     return config.get("resources", {}).get(key, default)
 
 
+def archive_sources(dataset):
+    """Where each archive of an FMA dataset comes from (README, "Data already on disk"); the
+    demo's are made by this workflow (generate_demo_archives, then file://)."""
+    spec = DATASETS[dataset]
+    return fma_archive_sources(spec) if spec["kind"] == "fma" else {}
+
+
+def archive_folder(dataset, archive):
+    """An archive's extracted folder: one already on disk, or the one extract_archive writes."""
+    source = archive_sources(dataset).get(archive)
+    if source is not None and source.folder is not None:
+        return source.folder
+    return f"{dataset_dir(dataset)}/raw/{archive}"
+
+
 def metadata_dir(dataset):
-    return f"{dataset_dir(dataset)}/raw/fma_metadata"
+    return archive_folder(dataset, "fma_metadata")
 
 
 def audio_archive(dataset):
@@ -116,8 +131,7 @@ def source_inputs(wildcards):
     archive = audio_archive(wildcards.dataset)
     if archive is None:
         return {}
-    base = f"{dataset_dir(wildcards.dataset)}/raw"
-    return {"metadata": metadata_dir(wildcards.dataset), "audio": f"{base}/{archive}"}
+    return {"metadata": metadata_dir(wildcards.dataset), "audio": archive_folder(wildcards.dataset, archive)}
 
 
 def download_inputs(wildcards):
@@ -128,12 +142,49 @@ def download_inputs(wildcards):
     return {"archive": f"{base}/{wildcards.archive}.zip", "checksums": f"{base}/checksums.json"}
 
 
+def download_source(wildcards):
+    """An FMA archive's URL and SHA-1 (a mirror's where config names one); None for the demo."""
+    source = archive_sources(wildcards.dataset).get(wildcards.archive)
+    return None if source is None else {"url": source.url, "sha1": source.sha1}
+
+
+def local_zip(wildcards):
+    """A zip on disk that config names for this archive (verified, then extracted in place)."""
+    source = archive_sources(wildcards.dataset).get(wildcards.archive)
+    if source is None or source.zip_path is None:
+        raise WorkflowError(f"datasets.{wildcards.dataset}.archives.{wildcards.archive} names no zip on disk")
+    return source.zip_path
+
+
+def extract_inputs(wildcards):
+    """The zip to extract: downloaded, or one on disk once its SHA-1 is checked (no copy)."""
+    source = archive_sources(wildcards.dataset).get(wildcards.archive)
+    raw = f"{dataset_dir(wildcards.dataset)}/raw/{wildcards.archive}"
+    if source is not None and source.zip_path is not None:
+        return {"zip": source.zip_path, "verified": f"{raw}.sha1"}
+    return {"zip": f"{raw}.zip"}
+
+
 def decode_inputs(wildcards):
     inputs = {"tracks": f"{dataset_dir(wildcards.dataset)}/tracks.parquet"}
     archive = audio_archive(wildcards.dataset)
     if archive is not None:
-        inputs["audio"] = f"{dataset_dir(wildcards.dataset)}/raw/{archive}"
+        inputs["audio"] = archive_folder(wildcards.dataset, archive)
     return inputs
+
+
+def _warn_unchecked_archives():
+    """Once a run: archives whose sha1 is null are used without a check."""
+    from snakemake.logging import logger
+
+    for dataset in DATASETS:
+        for source in archive_sources(dataset).values():
+            if source.folder is None and source.sha1 is None:
+                where = source.zip_path or source.url
+                logger.warning(f"datasets.{dataset}.archives.{source.name}: sha1 is null, {where} is not checked")
+
+
+_warn_unchecked_archives()
 
 
 def n_shards(dataset):

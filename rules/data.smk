@@ -1,5 +1,6 @@
 # Datasets: generate the demo archives, download (FMA over https, the demo over file://),
-# extract, and select the tracks a run uses.
+# extract, and select the tracks a run uses. An FMA archive already on disk skips the download
+# (a zip: checked, then extracted where it is) or both (a folder: read as it is).
 
 
 rule generate_demo_archives:
@@ -50,6 +51,7 @@ rule download_archive:
         archive=r"fma_\w+",
     params:
         kind=lambda wc: DATASETS[wc.dataset]["kind"],
+        source=download_source,
         download=config.get("download", {}),
     log:
         f"{RESULTS}/{{dataset}}/logs/download_{{archive}}.log",
@@ -63,9 +65,30 @@ rule download_archive:
         "../workflow_scripts/download_archive.py"
 
 
+rule verify_archive:
+    input:
+        local_zip,
+    output:
+        f"{RESULTS}/{{dataset}}/raw/{{archive}}.sha1",
+    wildcard_constraints:
+        dataset=alternatives(names_of("fma")),
+        archive=r"fma_\w+",
+    params:
+        sha1=lambda wc: archive_sources(wc.dataset)[wc.archive].sha1,
+    log:
+        f"{RESULTS}/{{dataset}}/logs/verify_{{archive}}.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb", 2000),
+        runtime=6 * 60,
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/verify_archive.py"
+
+
 rule extract_archive:
     input:
-        f"{RESULTS}/{{dataset}}/raw/{{archive}}.zip",
+        unpack(extract_inputs),
     output:
         directory(f"{RESULTS}/{{dataset}}/raw/{{archive}}"),
     wildcard_constraints:

@@ -7,5 +7,5 @@ from musiclust.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
 target = Path(snakemake.output[0])
-files = safe_extract_zip(snakemake.input[0], target.parent, members_prefix=f"{target.name}/")
-log.info("extracted %d files into %s", len(files), target)
+files = safe_extract_zip(snakemake.input.zip, target.parent, members_prefix=f"{target.name}/")
+log.info("extracted %d files of %s into %s", len(files), snakemake.input.zip, target)

@@ -15,15 +15,16 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from musiclust.data.catalog import archive_source_problems
 from musiclust.representations.registry import (
     LEARNED_FAMILIES,
-    TABLE_FEATURES,
     MULTIMODAL_FAMILIES,
-    feature_source,
+    TABLE_FEATURES,
     expand_representations,
     feature_inputs,
-)
+    feature_source,
     part_problems,
+)
 
 # Rank of one track's features, by kind (text embeddings and table rows are vectors). The
 # learned families' accepted ranks are musiclust.models.registry.FAMILIES' input_ranks, copied
@@ -111,8 +112,12 @@ def _cross_checks(config: Mapping) -> list[str]:
                 problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
     problems += _text_checks(config.get("text") or {}, config["representations"])
     problems += _rank_checks(config["representations"])
-    if config["dataset"] in datasets:
     problems += part_problems(expand_representations(config["representations"]))
+    for name, spec in datasets.items():
+        problems += archive_source_problems(name, spec)
+        if "missing_files" in spec and spec["kind"] != "folder":
+            problems.append(f"datasets.{name}.missing_files: only a folder dataset has a CSV naming files")
+    if config["dataset"] in datasets:
         problems += _k_checks(config["dataset"], datasets[config["dataset"]], config["clustering"]["algorithms"])
     # A 2-D MFCC matrix is the first n_frames frames of its excerpt (centred frames: one more
     # than samples // hop); more would pad it with zeros, which are not silence for MFCCs.
