@@ -76,7 +76,8 @@ def test_writes_both_zips_and_checksums(tiny: tuple[Path, dict[str, str]]) -> No
 def test_tracks_csv_has_fma_header_and_columns(tiny: tuple[Path, dict[str, str]]) -> None:
     out, _ = tiny
     with zipfile.ZipFile(out / METADATA_ZIP) as archive:
-        assert set(archive.namelist()) == {"fma_metadata/tracks.csv", "fma_metadata/genres.csv"}
+        assert set(archive.namelist()) == {"fma_metadata/tracks.csv", "fma_metadata/genres.csv",
+                                           "fma_metadata/features.csv"}
         lines = archive.read("fma_metadata/tracks.csv").decode("utf-8").splitlines()
     # Top level, sub level, then the index's name alone on its row: FMA's three header lines.
     assert lines[0].startswith(",album,")

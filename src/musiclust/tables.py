@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -70,8 +70,10 @@ def read_table(path: str | os.PathLike, columns: list[str] | None = None) -> pa.
     return pq.read_table(path, columns=columns)
 
 
-def array_shape(table: pa.Table, name: str) -> tuple[int, ...]:
-    raw = (table.schema.metadata or {}).get(_SHAPE_KEY.format(name).encode())
+def array_shape(table: pa.Table | pa.Schema, name: str) -> tuple[int, ...]:
+    """The per-track shape of array column ``name`` (of a table, or a schema read from a footer)."""
+    schema = table if isinstance(table, pa.Schema) else table.schema
+    raw = (schema.metadata or {}).get(_SHAPE_KEY.format(name).encode())
     if raw is None:
         raise KeyError(f"column {name!r} has no recorded shape in the table's schema metadata")
     return tuple(json.loads(raw))
@@ -106,3 +108,27 @@ def read_array_shards(paths: list[str | os.PathLike], name: str) -> tuple[np.nda
     if not ids:
         return np.empty(0, dtype=np.int64), np.empty((0,), dtype=np.float32)
     return np.concatenate(ids), np.concatenate(values)
+
+
+def shards_size(paths: list[str | os.PathLike], name: str) -> tuple[int, tuple[int, ...]]:
+    """Rows over all shards and the per-track shape of ``name``, read from the footers only."""
+    if not paths:
+        raise ValueError(f"no shards of {name!r} to read")
+    rows = sum(pq.read_metadata(path).num_rows for path in paths)
+    return rows, array_shape(pq.read_schema(paths[0]), name)
+
+
+def iter_array_shards(paths: list[str | os.PathLike], name: str,
+                      batch_rows: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(track_ids, values)`` of the array column ``name``, one shard (or ``batch_rows`` rows
+    of one) at a time, in order: what ``read_array_shards`` concatenates, without holding it all."""
+    for path in paths:
+        source = pq.ParquetFile(path)
+        if source.metadata.num_rows == 0:
+            continue
+        shape = array_shape(source.schema_arrow, name)
+        for batch in source.iter_batches(batch_size=batch_rows or source.metadata.num_rows,
+                                         columns=[TRACK_ID, name]):
+            table = pa.Table.from_batches([batch])
+            flat = table.column(name).combine_chunks().flatten().to_numpy(zero_copy_only=False)
+            yield track_ids(table), flat.reshape((table.num_rows, *shape))

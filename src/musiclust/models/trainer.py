@@ -128,6 +128,19 @@ def _divergence_message(name: str, epoch: int, config: TrainConfig, batch: str, 
             f"(reconstruction {reconstruction}, kl {kl}). Likely cause: {'; or '.join(causes)}. Input scale: {scale}.")
 
 
+class _RowsOf:
+    """Rows ``rows`` of ``data``, gathered when indexed (a split of memory-mapped data)."""
+
+    def __init__(self, data: torch.Tensor, rows: torch.Tensor) -> None:
+        self.data, self.rows = data, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: torch.Tensor | slice) -> torch.Tensor:
+        return self.data[self.rows[index]]
+
+
 # --------------------------------------------------------------------------- training
 
 
@@ -257,6 +270,7 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
     name = model_name or family
     say = log or (lambda message: None)
     checkpoint_path = None if checkpoint_path is None else Path(checkpoint_path)
+    mapped = isinstance(data, np.memmap)
     data = np.ascontiguousarray(data, dtype=np.float32)
     if data.ndim < 2 or len(data) == 0:
         raise ValueError(f"{name}: data must be a non-empty array (n_rows, *shape), got shape {data.shape}")
@@ -304,7 +318,9 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
         labels_t = None if label_codes is None else torch.from_numpy(label_codes)
         if heldout.any():
             rows = {part: torch.from_numpy(np.flatnonzero(mask)) for part, mask in (("train", ~heldout), ("out", heldout))}
-            splits = {part: (data_t[index], None if labels_t is None else labels_t[index]) for part, index in rows.items()}
+            # Memory-mapped data (larger than memory) is gathered batch by batch, never copied whole.
+            take = (lambda index: _RowsOf(data_t, index)) if mapped else (lambda index: data_t[index])
+            splits = {part: (take(index), None if labels_t is None else labels_t[index]) for part, index in rows.items()}
         else:
             splits = {"train": (data_t, labels_t)}
         for epoch in range(start_epoch + 1, config.epochs + 1):

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.preprocessing import StandardScaler
 
 from musiclust.models.collapse import (
@@ -33,6 +33,7 @@ from musiclust.models.collapse import (
 from musiclust.models.registry import get_family
 from musiclust.models.train_config import TrainConfig
 from musiclust.models.trainer import encode, train
+from musiclust.representations.streaming import rebatched
 
 _log = logging.getLogger("musiclust.models")
 # The trainer's own settings and defaults, so this API and the pipeline cannot drift apart.
@@ -95,6 +96,28 @@ class PCARepresentation:
         if usable < 1:
             raise ValueError(f"PCA needs at least one track and one dimension, got {vectors.shape}")
         self.pca_ = PCA(n_components=usable, random_state=self.seed).fit(vectors)
+        self.batch_rows_ = None
+        return self
+
+    def fit_batches(self, batches: Callable[[], Iterable[np.ndarray]], n_rows: int, dim: int,
+                    batch_rows: int) -> PCARepresentation:
+        """Fit on features too large for memory: ``batches()`` gives a fresh pass over them, a
+        batch at a time (``n_rows`` rows of ``dim`` values in all). Standardisation is fitted on a
+        first pass (``StandardScaler.partial_fit``), the components on a second (``IncrementalPCA``
+        on batches of ``batch_rows``, at least the number of components)."""
+        usable = min(self.n_components, n_rows, dim)
+        if usable < 1:
+            raise ValueError(f"PCA needs at least one track and one dimension, got {(n_rows, dim)}")
+        self._scaler = VectorScaler(self.standardize)
+        if self.standardize:
+            scaler = StandardScaler()
+            for batch in batches():
+                scaler.partial_fit(_flatten(batch))
+            self._scaler.scaler = scaler
+        self.batch_rows_ = max(batch_rows, usable)
+        self.pca_ = IncrementalPCA(n_components=usable)
+        for batch in rebatched((self._scaler.transform(_flatten(b)) for b in batches()), self.batch_rows_):
+            self.pca_.partial_fit(batch)
         return self
 
     def transform(self, features: np.ndarray) -> np.ndarray:
@@ -106,7 +129,8 @@ class PCARepresentation:
     def info(self) -> dict[str, Any]:
         ratios = [float(v) for v in self.pca_.explained_variance_ratio_]
         return {"family": "pca", "n_components": len(ratios), "explained_variance_ratio": ratios,
-                "explained_variance_total": float(sum(ratios))}
+                "explained_variance_total": float(sum(ratios)),
+                "incremental_batch_rows": getattr(self, "batch_rows_", None)}
 
 
 class TrainedRepresentation:

@@ -14,7 +14,12 @@ import numpy as np
 
 from musiclust.representations.registry import TABLE_FEATURES, feature_source
 from musiclust.tables import read_array_shards
-from musiclust.text.store import read_text_features
+from musiclust.text.store import EMBEDDING, read_text_features
+
+
+def feature_column(features: str) -> str:
+    """The array column holding feature kind ``features`` in its shards (or text table)."""
+    return {"table": TABLE_FEATURES, "text": EMBEDDING}.get(feature_source(features), features)
 
 
 def read_features(paths: Sequence[str | os.PathLike], features: str) -> tuple[np.ndarray, np.ndarray]:
@@ -24,4 +29,4 @@ def read_features(paths: Sequence[str | os.PathLike], features: str) -> tuple[np
         if len(paths) != 1:
             raise ValueError(f"text features {features!r} come from one table, got {len(paths)} paths")
         return read_text_features(paths[0])
-    return read_array_shards(list(paths), TABLE_FEATURES if source == "table" else features)
+    return read_array_shards(list(paths), feature_column(features))

@@ -87,20 +87,25 @@ TRAINING_RESOURCE_KEYS = ("threads", "gpus", "mem_mb", "runtime_min")
 # is a text embedding, "{source}-{encoder}".
 AUDIO_FEATURES = ("mel", "mfcc_stats", "mfcc2d")
 TABLE_FEATURES = "table"
+# FMA's own features.csv (518 librosa statistics a track), in every FMA-format metadata archive.
+FMA_FEATURES = "fma_features"
 _TEXT_SOURCES = ("metadata", "lyrics", "lyrics_or_metadata")
 # What each kind of dataset can feed a representation: audio, table, or a text source. A
 # synthetic lyrics corpus has only its lyrics (no titles or artists to embed as metadata); a
 # feature table only its columns (it has no audio to fetch lyrics for, and often no titles).
 _DATASET_SOURCES = {
-    "demo": ("audio", *_TEXT_SOURCES), "fma": ("audio", *_TEXT_SOURCES), "folder": ("audio", *_TEXT_SOURCES),
+    "demo": ("audio", FMA_FEATURES, *_TEXT_SOURCES), "fma": ("audio", FMA_FEATURES, *_TEXT_SOURCES),
+    "folder": ("audio", *_TEXT_SOURCES),
     "table": ("table",), "synthetic_lyrics": ("lyrics",),
 }
 
 
 def feature_source(features: str) -> str:
-    """``audio``, ``table`` or ``text``: where a representation's features come from."""
+    """``audio``, ``table``, ``fma_features`` or ``text``: where a representation's features come from."""
     if features in AUDIO_FEATURES:
         return "audio"
+    if features == FMA_FEATURES:
+        return FMA_FEATURES
     return "table" if features == TABLE_FEATURES else "text"
 
 

@@ -4,7 +4,8 @@ The pipeline's real FMA code path (read ``fma_metadata.zip``, list the audio arc
 decode MP3s, skip the broken ones) runs unchanged on what this package writes:
 
 * ``fma_metadata.zip`` with ``fma_metadata/tracks.csv`` (FMA's two-row column header plus the
-  ``track_id,,,`` index row) and ``fma_metadata/genres.csv``;
+  ``track_id,,,`` index row), ``fma_metadata/genres.csv`` and ``fma_metadata/features.csv``
+  (FMA's 518 columns and three-row header; drawn per genre, not measured: ``demo.features``);
 * ``{archive_name}.zip`` with ``{archive_name}/XXX/XXXXXX.mp3`` (FMA's layout), a README and a
   ``checksums`` file like the real archives;
 * ``checksums.json``: SHA-1 of both zips;

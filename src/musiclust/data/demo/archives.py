@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from musiclust.data.demo.features import demo_features_csv
 from musiclust.data.demo.lyrics import lyrics_records, plan_lyrics
 from musiclust.data.demo.names import Credits, make_credits
 from musiclust.data.demo.plan import (
@@ -205,6 +206,7 @@ def generate_demo_corpus(spec: DemoSpec, out_dir: str | Path, archive_name: str 
         {
             "fma_metadata/tracks.csv": tracks.to_csv(lineterminator="\n").encode("utf-8"),
             "fma_metadata/genres.csv": genres.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+            "fma_metadata/features.csv": demo_features_csv(spec, plan),
         },
         zipfile.ZIP_DEFLATED,
     )

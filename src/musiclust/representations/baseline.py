@@ -1,0 +1,46 @@
+"""The baseline representations of the pipeline (PCA, raw features) on feature files, within a
+memory budget: PCA of features larger than the budget is fitted incrementally, shard by shard."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from musiclust.representations.estimators import PCARepresentation, RawRepresentation
+from musiclust.representations.inputs import feature_column, read_features
+from musiclust.representations.registry import feature_source
+from musiclust.representations.streaming import MemoryBudget, feature_shards
+
+
+def baseline_model(spec: Mapping, seed: int) -> PCARepresentation | RawRepresentation:
+    standardize = spec.get("standardize", True)
+    if spec["family"] == "pca":
+        return PCARepresentation(spec.get("n_components", 32), standardize=standardize, seed=seed)
+    return RawRepresentation(standardize=standardize)
+
+
+def fit_baseline(spec: Mapping, paths: Sequence[str | os.PathLike], seed: int,
+                 budget: MemoryBudget = MemoryBudget()) -> tuple[np.ndarray, np.ndarray, PCARepresentation | RawRepresentation]:
+    """``(track_ids, vectors, fitted model)`` of the baseline ``spec`` on the feature files ``paths``.
+
+    Raw features are their own output (as large as the input), and text embeddings are one
+    small table: both are read whole. PCA over the budget streams.
+    """
+    model = baseline_model(spec, seed)
+    features = spec["features"]
+    if spec["family"] != "pca" or feature_source(features) == "text":
+        ids, values = read_features(paths, features)
+        return ids, model.fit_transform(values), model
+    shards = feature_shards(paths, feature_column(features))
+    if budget.fits(shards.nbytes):
+        ids, values = read_features(paths, features)
+        return ids, model.fit_transform(values), model
+    # float64 working copies of a batch inside the scaler and IncrementalPCA.
+    batch_rows = budget.batch_rows(2 * shards.row_bytes, minimum=spec.get("n_components", 32))
+    model.fit_batches(lambda: (values for _, values in shards.batches(batch_rows)), shards.n_rows,
+                      math.prod(shards.shape), batch_rows)
+    parts = [(ids, model.transform(values)) for ids, values in shards.batches(batch_rows)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), model
