@@ -117,6 +117,7 @@ checkpoint select_tracks:
         metadata_csv=lambda wc: DATASETS[wc.dataset].get("metadata_csv"),
         selection=lambda wc: DATASETS[wc.dataset].get("selection", {}),
         shard_size=config["features"]["shard_size"],
+        max_shards=config["features"]["max_shards"],
     log:
         f"{RESULTS}/{{dataset}}/logs/select_tracks.log",
     resources:

@@ -111,16 +111,38 @@ def shard_count(n_tracks: int, shard_size: int) -> int:
     return max(1, math.ceil(n_tracks / shard_size))
 
 
+def shard_layout(n_tracks: int, shard_size: int, max_shards: int | None = None) -> tuple[int, int]:
+    """``(tracks per shard, shards)``: ``shard_size`` tracks a shard, grown when that would make
+    more than ``max_shards`` shards.
+
+    Planning cost follows the job count, which follows the shards (four jobs each), so the cap
+    keeps a plan of FMA's 106,574 tracks at a few CPU-seconds (README, "Scale").
+    """
+    if max_shards is not None and n_tracks > shard_size * max_shards:
+        shard_size = math.ceil(n_tracks / max_shards)
+    return shard_size, shard_count(n_tracks, shard_size)
+
+
 def write_track_table(
-    selected: pd.DataFrame, path: str | Path, *, shard_size: int, dataset: str, audio: bool = True
+    selected: pd.DataFrame,
+    path: str | Path,
+    *,
+    shard_size: int,
+    dataset: str,
+    audio: bool = True,
+    max_shards: int | None = None,
 ) -> None:
     """``tracks.parquet``: one row a track, with its audio path, labels and shard number.
 
-    A dataset without audio (``audio=False``: text only) has no shards (``n_shards`` 0, shard
-    null), so no audio stage is ever planned for it.
+    Shards hold ``shard_size`` tracks, more when that would make over ``max_shards`` shards
+    (``shard_layout``); the size used is in the metadata. A dataset without audio
+    (``audio=False``: text only) has no shards (``n_shards`` 0, shard null), so no audio stage
+    is ever planned for it.
     """
     ids = selected.index.to_numpy(dtype="int64")
-    n_shards = shard_count(len(ids), shard_size) if audio else 0
+    shard_size, n_shards = shard_layout(len(ids), shard_size, max_shards)
+    if not audio:
+        n_shards = 0
     columns = {
         name: pa.array(selected[name].tolist(), type=pa.string())
         for name in ("audio_path", "title", "artist", "genre", "split", "language")
