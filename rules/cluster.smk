@@ -15,7 +15,7 @@ rule evaluate:
     log:
         f"{RESULTS}/{{dataset}}/logs/evaluation/{{rep}}/seed-{{seed}}.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=evaluation_mem,
     conda:
         "../envs/musiclust.yaml"
     script:

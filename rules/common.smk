@@ -15,10 +15,14 @@ sys.path.insert(0, _SOURCE)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
 from musiclust.text.store import text_feature_path
+from musiclust.cluster.algorithms import evaluation_mem_mb
+from musiclust.representations.streaming import declared_mem_mb
+from musiclust.tables import shards_size
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name, fma_archive_sources
 from musiclust.representations.registry import (
     AUDIO_FEATURES,
+    FMA_FEATURES,
     TABLE_FEATURES,
     TRAINING_RESOURCE_KEYS,
     expand_representations,
@@ -123,15 +127,43 @@ def audio_archive(dataset):
 
 
 def source_inputs(wildcards):
-    """What track selection reads: extracted metadata and audio (nothing for a folder)."""
+    """What track selection reads: extracted metadata and audio; a folder's CSV and manifest."""
     if DATASETS[wildcards.dataset]["kind"] == "table":  # the feature table itself
         return {"table": DATASETS[wildcards.dataset]["path"]}
     if DATASETS[wildcards.dataset]["kind"] == "synthetic_lyrics":  # text only: its lyrics file
         return {"lyrics": f"{RESOURCES}/{wildcards.dataset}/lyrics.jsonl"}
+    if DATASETS[wildcards.dataset]["kind"] == "folder":
+        return folder_inputs(wildcards.dataset)
     archive = audio_archive(wildcards.dataset)
     if archive is None:
         return {}
+    if not needs_audio(wildcards.dataset):  # fma_features and text: the metadata archive is all
+        return {"metadata": metadata_dir(wildcards.dataset)}
     return {"metadata": metadata_dir(wildcards.dataset), "audio": archive_folder(wildcards.dataset, archive)}
+
+
+def needs_audio(dataset):
+    """Whether a representation the dataset builds reads audio features: if none does (FMA's
+    features.csv, text), no audio archive is fetched and no audio job is planned."""
+    specs = [REPRESENTATIONS[rep] for rep in representations_for(REPRESENTATIONS, DATASETS[dataset]["kind"])]
+    return any(feature_source(spec["features"]) == "audio" for spec in specs if "features" in spec)
+
+
+def folder_inputs(dataset):
+    """A folder dataset as Snakemake can see it: its CSV, and its audio files summarised (path,
+    size, mtime) in a manifest rewritten only when they change, so that adding, replacing or
+    relabelling a file reruns selection and what follows it, and an unchanged folder nothing."""
+    from musiclust.data.folder import folder_manifest, write_if_changed
+
+    spec = DATASETS[dataset]
+    if not os.path.isdir(spec["path"]):
+        raise WorkflowError(f"datasets.{dataset}.path: folder {spec['path']} does not exist")
+    manifest = f"{dataset_dir(dataset)}/folder_manifest.tsv"
+    write_if_changed(manifest, folder_manifest(spec["path"]))
+    inputs = {"audio": manifest}
+    if spec.get("metadata_csv"):
+        inputs["metadata_csv"] = spec["metadata_csv"]
+    return inputs
 
 
 def download_inputs(wildcards):
@@ -206,6 +238,8 @@ def feature_files(features, dataset):
         return [f"{dataset_dir(dataset)}/features/{TABLE_FEATURES}/shard-0.parquet"]
     if feature_source(features) == "text":
         return [text_feature_path(dataset_dir(dataset), features)]
+    if feature_source(features) == FMA_FEATURES:
+        return [f"{dataset_dir(dataset)}/features/{FMA_FEATURES}/shard-0.parquet"]
     return feature_shards(features, dataset)
 
 
@@ -226,6 +260,30 @@ def hybrid_parts(wildcards):
     """A hybrid reads its parts' latents of the same seed."""
     base = f"{dataset_dir(wildcards.dataset)}/models"
     return [f"{base}/{part}/seed-{wildcards.seed}/latents.parquet" for part in REPRESENTATIONS[wildcards.rep]["parts"]]
+
+
+MEMORY_BUDGET_MB = config.get("resources", {}).get("memory_budget_mb")
+
+
+def representation_mem_mb(copies, floor=lambda wc: 0):
+    """Declared memory of a job holding `copies` of a representation's features: it follows their
+    size (read from the shards' footers once written), capped by the memory budget past which
+    the job streams; at least `floor(wildcards)` (README, "Memory")."""
+
+    def mem_mb(wildcards, input):
+        paths = input.features if "features" in input.keys() else input
+        need = declared_mem_mb(list(paths), REPRESENTATIONS[wildcards.rep]["features"], MEMORY_BUDGET_MB, copies)
+        return max(need, floor(wildcards))
+
+    return mem_mb
+
+
+def evaluation_mem(wildcards, input):
+    """An evaluation's memory: its latents' size, and pairwise distances for agglomerative."""
+    if not os.path.exists(input.latents):
+        raise FileNotFoundError(2, "latents not written yet", input.latents)
+    n_tracks, shape = shards_size([input.latents], "mean")
+    return evaluation_mem_mb(n_tracks, int(shape[0]), config["clustering"]["algorithms"])
 
 
 def evaluation_files(wildcards):

@@ -44,3 +44,25 @@ rule compute_features:
         "../envs/musiclust.yaml"
     script:
         "../workflow_scripts/compute_features.py"
+
+
+# FMA's own features.csv (fma_metadata.zip): the feature kind fma_features, one shard of the
+# selected tracks; no audio is needed (README, "Memory" and "Features").
+rule fma_features:
+    input:
+        tracks=f"{RESULTS}/{{dataset}}/tracks.parquet",
+        metadata=lambda wc: metadata_dir(wc.dataset),
+    output:
+        f"{RESULTS}/{{dataset}}/features/{FMA_FEATURES}/shard-0.parquet",
+    wildcard_constraints:
+        dataset=alternatives(names_of("fma") + names_of("demo")),
+    params:
+        groups=config["features"].get(FMA_FEATURES, {}).get("groups"),
+    log:
+        f"{RESULTS}/{{dataset}}/logs/features/{FMA_FEATURES}.log",
+    resources:
+        mem_mb=resources_for("features_mem_mb", 4000),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/fma_features.py"

@@ -12,10 +12,11 @@ rule baseline_representation:
         rep=alternatives(representations_of("baseline")),
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
+        memory_budget_mb=MEMORY_BUDGET_MB,
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
-        mem_mb=resources_for("features_mem_mb", 4000),
+        mem_mb=representation_mem_mb(copies=3),
         runtime=resources_for("runtime_min", 60),
     conda:
         "../envs/musiclust.yaml"
@@ -50,7 +51,7 @@ rule train_model:
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
-        mem_mb=lambda wc: TRAINING_OF[wc.rep].get("mem_mb", 4000),
+        mem_mb=representation_mem_mb(copies=2, floor=lambda wc: TRAINING_OF[wc.rep].get("mem_mb", 4000)),
         runtime=lambda wc: TRAINING_OF[wc.rep].get("runtime_min", 240),
         gpu=lambda wc: TRAINING_OF[wc.rep].get("gpus", 0),
     conda:

@@ -169,6 +169,7 @@ def test_schema_lists_equal_the_registries():
         _TEXT_SOURCES,
         AUDIO_FEATURES,
         BASELINE_FAMILIES,
+        FMA_FEATURES,
         HYBRID_FAMILIES,
         LEARNED_FAMILIES,
         TABLE_FEATURES,
@@ -177,7 +178,7 @@ def test_schema_lists_equal_the_registries():
     representation = SCHEMA["properties"]["representations"]["additionalProperties"]
     assert representation["properties"]["family"]["enum"] == [*BASELINE_FAMILIES, *LEARNED_FAMILIES, *HYBRID_FAMILIES]
     assert set(LEARNED_FAMILIES) == set(FAMILIES)
-    assert _enum_of(representation["properties"]["features"]) == [*AUDIO_FEATURES, TABLE_FEATURES]
+    assert _enum_of(representation["properties"]["features"]) == [*AUDIO_FEATURES, TABLE_FEATURES, FMA_FEATURES]
     text_pattern = SCHEMA["$defs"]["text_feature"]["pattern"]
     assert set(re.match(r"\^\((.*?)\)", text_pattern).group(1).split("|")) == set(_TEXT_SOURCES)
     # arch per family: the fields of the family's arch dataclass.
@@ -190,7 +191,7 @@ def test_schema_lists_equal_the_registries():
                 arch_of[name] = set(SCHEMA["$defs"][then["$ref"].split("/")[-1]]["properties"])
     assert arch_of == {name: {f.name for f in dataclasses.fields(spec.arch_type)} for name, spec in FAMILIES.items()}
     assert FAMILY_INPUT_RANKS == {name: spec.input_ranks for name, spec in FAMILIES.items()}
-    assert set(FEATURE_RANKS) == {*AUDIO_FEATURES, TABLE_FEATURES, "text"}
+    assert set(FEATURE_RANKS) == {*AUDIO_FEATURES, TABLE_FEATURES, FMA_FEATURES, "text"}
     algorithms = SCHEMA["properties"]["clustering"]["properties"]["algorithms"]["properties"]
     assert list(algorithms) == list(ALGORITHMS)
     assert {name: set(a["properties"]) for name, a in algorithms.items()} == {n: set(d) for n, d in DEFAULTS.items()}

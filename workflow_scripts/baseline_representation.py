@@ -1,21 +1,16 @@
 """Rule baseline_representation: PCA or raw (standardised) features → latents.parquet."""
 
 from musiclust.logs import log_to_file
-from musiclust.representations.estimators import PCARepresentation, RawRepresentation
-from musiclust.representations.inputs import read_features
+from musiclust.representations.baseline import fit_baseline
 from musiclust.representations.latents import write_latents
+from musiclust.representations.streaming import MemoryBudget
 
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
 seed = int(snakemake.wildcards.seed)
-ids, features = read_features(list(snakemake.input), spec["features"])
-standardize = spec.get("standardize", True)
-if spec["family"] == "pca":
-    model = PCARepresentation(spec.get("n_components", 32), standardize=standardize, seed=seed)
-else:
-    model = RawRepresentation(standardize=standardize)
-vectors = model.fit_transform(features)
+ids, vectors, model = fit_baseline(spec, list(snakemake.input), seed, MemoryBudget(snakemake.params.memory_budget_mb))
 info = {**model.info(), "representation": snakemake.wildcards.rep, "features": spec["features"], "seed": seed,
         "latent_dim": int(vectors.shape[1])}
 write_latents(snakemake.output.latents, ids, vectors, info=info)
-log.info("%s: %d tracks × %d dims", snakemake.wildcards.rep, *vectors.shape)
+log.info("%s: %d tracks × %d dims%s", snakemake.wildcards.rep, *vectors.shape,
+         f" (incremental PCA, batches of {info['incremental_batch_rows']})" if info.get("incremental_batch_rows") else "")

@@ -21,8 +21,10 @@ elif kind == "synthetic_lyrics":  # text only: the corpus's lyrics file lists th
     tracks = read_corpus_tracks(snakemake.input.lyrics)
 else:
     tracks = read_tracks_csv(Path(snakemake.input.metadata, "tracks.csv"))
-    audio_root = Path(snakemake.input.audio)
-    tracks["audio_path"] = [str(audio_root / audio_relpath(track_id)) for track_id in tracks.index]
+    # No audio input when no representation reads audio (FMA's features.csv): no shards either.
+    audio_root = Path(snakemake.input.audio) if "audio" in snakemake.input.keys() else None
+    tracks["audio_path"] = [None if audio_root is None else str(audio_root / audio_relpath(track_id))
+                            for track_id in tracks.index]
 
 selection = dict(params.selection)
 if selection.get("genres") is not None:
@@ -32,7 +34,7 @@ selected, excluded = select_tracks(
 )
 write_track_table(
     selected, snakemake.output.tracks, shard_size=params.shard_size, dataset=snakemake.wildcards.dataset,
-    audio=has_audio(kind), max_shards=params.max_shards,
+    audio=has_audio(kind) and "audio" in snakemake.input.keys(),
 )
 excluded.to_csv(snakemake.output.excluded)
 log.info(

@@ -6,10 +6,17 @@ from musiclust.cluster.labels import genres_of
 from musiclust.logs import log_to_file
 from musiclust.representations.inputs import read_features
 from musiclust.representations.learned import CollapseCheck, LearnedOutputs, train_representation
+from musiclust.representations.streaming import MemoryBudget, load_features
 
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
-ids, features = read_features(list(snakemake.input.features), spec["features"])
+# Over the memory budget, the features are memory-mapped from a copy beside the outputs. The
+# budget comes from config, not params: it changes where the rows live, not the model.
+budget = MemoryBudget(snakemake.config.get("resources", {}).get("memory_budget_mb"))
+spill = Path(snakemake.output.checkpoint).with_name("features.npy")
+ids, features = load_features(list(snakemake.input.features), spec["features"], budget, spill)
+if spill.exists():
+    log.info("features over the memory budget: memory-mapped from %s", spill)
 info = train_representation(
     snakemake.wildcards.rep,
     spec,
@@ -23,4 +30,5 @@ info = train_representation(
     collapse=CollapseCheck(**snakemake.params.collapse),
     log=log.info,
 )
+spill.unlink(missing_ok=True)
 log.info("trained %s", info)

@@ -57,7 +57,7 @@ def evaluate(vectors: np.ndarray, algorithms: Mapping[str, Mapping[str, Any] | N
             continue
         labels[algorithm] = np.asarray(result.labels, dtype=np.int32)
         rows.append({"algorithm": algorithm, "k": result.k, "eps": result.eps,
-                     **clustering_metrics(space, result.labels, genres), "error": None})
+                     **clustering_metrics(space, result.labels, genres, seed), "error": None})
     return Evaluation(labels, pd.DataFrame(rows))
 
 

@@ -22,11 +22,10 @@ from sklearn.metrics import (
     calinski_harabasz_score,
     davies_bouldin_score,
     normalized_mutual_info_score,
-    silhouette_score,
 )
 from sklearn.metrics.cluster import contingency_matrix
 
-from musiclust.cluster.algorithms import NOISE
+from musiclust.cluster.algorithms import NOISE, silhouette
 
 INTERNAL_METRICS = ("silhouette", "calinski_harabasz", "davies_bouldin")
 EXTERNAL_METRICS = ("ari", "nmi", "purity", "purity_per_cluster")
@@ -50,8 +49,9 @@ def is_labelled(genres: np.ndarray) -> np.ndarray:
     return np.array([g is not None and g == g for g in genres], dtype=bool)
 
 
-def clustering_metrics(vectors: np.ndarray, labels: np.ndarray, genres: np.ndarray | None) -> dict:
-    """Every metric of one clustering. ``genres`` holds None/NaN where a track has no label."""
+def clustering_metrics(vectors: np.ndarray, labels: np.ndarray, genres: np.ndarray | None, seed: int = 0) -> dict:
+    """Every metric of one clustering. ``genres`` holds None/NaN where a track has no label.
+    ``silhouette_sample``: the seeded sample the silhouette was taken on (None: every track)."""
     labels = np.asarray(labels)
     clustered = labels != NOISE
     cluster_ids = np.unique(labels[clustered])
@@ -62,11 +62,12 @@ def clustering_metrics(vectors: np.ndarray, labels: np.ndarray, genres: np.ndarr
         "noise_share": float((~clustered).mean()) if labels.size else 0.0,
         "coverage": float(clustered.mean()) if labels.size else 0.0,
         "n_labelled": None,
+        "silhouette_sample": None,
     }
     result.update(dict.fromkeys(METRIC_NAMES))
     inner_vectors, inner_labels = vectors[clustered], labels[clustered]
     if 2 <= cluster_ids.size < inner_labels.size:
-        result["silhouette"] = float(silhouette_score(inner_vectors, inner_labels))
+        result["silhouette"], result["silhouette_sample"] = silhouette(inner_vectors, inner_labels, seed)
         result["calinski_harabasz"] = float(calinski_harabasz_score(inner_vectors, inner_labels))
         result["davies_bouldin"] = float(davies_bouldin_score(inner_vectors, inner_labels))
     if genres is not None:
