@@ -34,7 +34,7 @@ selected, excluded = select_tracks(
 )
 write_track_table(
     selected, snakemake.output.tracks, shard_size=params.shard_size, dataset=snakemake.wildcards.dataset,
-    audio=has_audio(kind) and "audio" in snakemake.input.keys(),
+    audio=has_audio(kind) and "audio" in snakemake.input.keys(), max_shards=params.max_shards,
 )
 excluded.to_csv(snakemake.output.excluded)
 log.info(
