@@ -245,7 +245,8 @@ def test_text_is_standardised_over_the_tracks_that_have_it() -> None:
     text[~present] = 1e6  # would dominate the mean and spread if counted
     model = MultimodalRepresentation("poe", arch=SMALL, epochs=1, **FAST).fit(audio, text, present)
     scaler = model._text_scaler.scaler
-    assert np.allclose(scaler.mean_, text[present].mean(axis=0)) and np.allclose(scaler.scale_, text[present].std(axis=0))
+    assert np.allclose(scaler.mean_, text[present].mean(axis=0))
+    assert np.allclose(scaler.scale_, text[present].std(axis=0))
     np.testing.assert_array_equal(model.text_present_, present)
 
 

@@ -37,7 +37,7 @@ class MLPVAEArch:
             raise ValueError(f"{family}: activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
 
 
-def _mlp(sizes: list[int], activation: str) -> nn.Sequential:
+def mlp_layers(sizes: list[int], activation: str) -> nn.Sequential:
     """Linear layers with an activation after each (the caller adds the output head)."""
     layers: list[nn.Module] = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
@@ -63,10 +63,10 @@ class MLPVAE(LatentAutoencoder):
         encoder_sizes = [n_features, *arch.hidden]
         decoder_hidden = tuple(reversed(arch.hidden)) if arch.decoder_hidden is None else arch.decoder_hidden
         decoder_sizes = [arch.latent_dim, *decoder_hidden]
-        self.encoder = _mlp(encoder_sizes, arch.activation)
+        self.encoder = mlp_layers(encoder_sizes, arch.activation)
         self.fc_mu = nn.Linear(encoder_sizes[-1], arch.latent_dim)
         self.fc_logvar = nn.Linear(encoder_sizes[-1], arch.latent_dim)
-        self.decoder = _mlp(decoder_sizes, arch.activation)
+        self.decoder = mlp_layers(decoder_sizes, arch.activation)
         # Linear output: inputs are standardised, not bounded, so no sigmoid.
         self.output = nn.Linear(decoder_sizes[-1], n_features)
 

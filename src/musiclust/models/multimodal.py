@@ -43,6 +43,7 @@ from torch import Tensor, nn
 from .base import ACTIVATIONS, AutoencoderOutput, LatentAutoencoder, activation_layer, parse_arch, require_positive_ints
 from .conv_backbone import ConvArch, ConvDecoder, ConvEncoder
 from .losses import reparameterise
+from .mlp_vae import mlp_layers
 
 FAMILY = "multimodal_vae"
 FUSIONS = ("poe", "concat")
@@ -111,17 +112,10 @@ def pack_inputs(audio: np.ndarray, text: np.ndarray, text_present: np.ndarray) -
     return np.concatenate([audio.reshape(len(audio), -1), np.asarray(text, dtype=np.float32), flag], axis=1)
 
 
-def _mlp(sizes: list[int], activation: str) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), activation_layer(activation)]
-    return nn.Sequential(*layers)
-
-
 def _mlp_decoder(latent_dim: int, hidden: tuple[int, ...], size: int, activation: str) -> nn.Sequential:
     sizes = [latent_dim, *reversed(hidden)]
     # Linear output: inputs are standardised, not bounded.
-    return nn.Sequential(*_mlp(sizes, activation), nn.Linear(sizes[-1], size))
+    return nn.Sequential(*mlp_layers(sizes, activation), nn.Linear(sizes[-1], size))
 
 
 def _product_of_experts(experts: list[tuple[Tensor, Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
@@ -154,8 +148,8 @@ class MultimodalVAE(LatentAutoencoder):
         self.audio_shape, self.audio_size, self.text_dim = tuple(arch.audio_shape), arch.audio_size, arch.text_dim
 
         if len(arch.audio_shape) == 1:
-            self.audio_encoder: nn.Module = _mlp([arch.audio_size, *arch.audio_hidden], arch.activation)
-            audio_features = ([arch.audio_size, *arch.audio_hidden])[-1]
+            self.audio_encoder: nn.Module = mlp_layers([arch.audio_size, *arch.audio_hidden], arch.activation)
+            audio_features = arch.audio_hidden[-1] if arch.audio_hidden else arch.audio_size
             self.audio_decoder: nn.Module = _mlp_decoder(arch.latent_dim, arch.audio_hidden, arch.audio_size,
                                                          arch.activation)
         else:
@@ -164,8 +158,8 @@ class MultimodalVAE(LatentAutoencoder):
             encoder = ConvEncoder(self.audio_shape, conv, family)
             self.audio_encoder, audio_features = encoder, encoder.feature_size
             self.audio_decoder = ConvDecoder(encoder, conv, arch.latent_dim)
-        self.text_encoder = _mlp([arch.text_dim, *arch.text_hidden], arch.activation)
-        text_features = ([arch.text_dim, *arch.text_hidden])[-1]
+        self.text_encoder = mlp_layers([arch.text_dim, *arch.text_hidden], arch.activation)
+        text_features = arch.text_hidden[-1] if arch.text_hidden else arch.text_dim
         self.text_decoder = _mlp_decoder(arch.latent_dim, arch.text_hidden, arch.text_dim, arch.activation)
 
         if arch.fusion == "poe":
