@@ -71,7 +71,7 @@ def test_segment_zero_fills_outside_the_clip_and_refuses_undecoded_audio():
 
 @pytest.mark.parametrize(
     "content, reason",
-    [(b"", "empty file"), (b"this is not audio at all" * 40, "undecodable")],
+    [(b"", "empty file"), (b"this is not audio at all" * 40, "not audio")],
 )
 def test_broken_files_are_unusable(tmp_path, content, reason):
     path = tmp_path / "broken.mp3"
@@ -133,7 +133,7 @@ def test_shard_decodes_good_tracks_and_records_failures(tmp_path, tone):
     assert track_ids(audio).tolist() == [10, 12, 13]
     assert audio.column("clip_length").to_pylist() == [8 * 22050] * 3
     assert failures.column("track_id").to_pylist() == [11]
-    assert failures.column("reason").to_pylist() == ["undecodable"]
+    assert failures.column("reason").to_pylist() == ["not audio"]
 
     mel = feature_shard(audio, "mel", MelSettings(n_frames=64), workers=1, progress=False)
     assert column_array(mel, "mel").shape == (3, 128, 64)

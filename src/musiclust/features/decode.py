@@ -21,6 +21,7 @@ import soxr
 
 from musiclust.features.clip import DecodedAudio
 from musiclust.features.plan import DecodePlan
+from musiclust.features.sniff import preview, sniff
 
 # MP3 frames after a seek decode wrongly until the bit reservoir refills: read this many
 # samples before the span and drop them (measured: about 3,000 samples at 44.1 kHz).
@@ -33,10 +34,25 @@ _RESAMPLE_MARGIN = 512
 _TRUNCATION_SLACK_S = 1.0
 
 
+# The failures table's `reason`, a fixed vocabulary (its `detail` says more, per file).
+FAILURE_REASONS = {
+    "missing file": "no file at the track's path",
+    "unreadable": "the file is there but cannot be read (permissions, a folder, an I/O error)",
+    "empty file": "0 bytes, or a header with no audio frames",
+    "not audio": "its first bytes are no audio format's (text, an HTML error page, an image, ...)",
+    "truncated": "the file is cut: its header promises more than it holds, or the audio ends before the window",
+    "undecodable": "an audio format that the decoder refuses",
+    "too short": "a whole file, shorter than audio.min_duration_s",
+    "silent": "decoded audio quieter than audio.silence_rms_db",
+}
+
+
 class UnusableTrack(Exception):
-    """A track that cannot be used, with a short machine-readable reason."""
+    """A track that cannot be used: a ``reason`` of ``FAILURE_REASONS`` and a ``detail``."""
 
     def __init__(self, reason: str, detail: str = ""):
+        if reason not in FAILURE_REASONS:
+            raise ValueError(f"unknown failure reason {reason!r} (known: {', '.join(FAILURE_REASONS)})")
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -53,6 +69,22 @@ class DecodeSettings:
 class _StreamEnded(Exception):
     def __init__(self, at: int):
         self.at = at  # source frames actually decodable
+
+
+def diagnose_unopenable(path: str, error: Exception) -> UnusableTrack:
+    """Why libsndfile could not open ``path``, from the file's first bytes: libsndfile's own
+    message is the same ("File does not exist or is not a regular file") for most of them."""
+    try:
+        head = sniff(path)
+    except OSError as os_error:
+        return UnusableTrack("unreadable", os_error.strerror or str(os_error))
+    if head.size == 0:
+        return UnusableTrack("empty file", "0 bytes")
+    if head.format is None:
+        return UnusableTrack("not audio", f"{head.description} of {head.size:,} bytes, starting {preview(path)}")
+    if head.truncation is not None:
+        return UnusableTrack("truncated", head.truncation)
+    return UnusableTrack("undecodable", f"{head.description} of {head.size:,} bytes that libsndfile refuses: {error}")
 
 
 def clip_length(source_frames: int, source_rate: int, rate: int) -> int:
@@ -86,28 +118,31 @@ def _read_span(handle: sf.SoundFile, start: int, stop: int, source_frames: int, 
 def decode_clip(path: str, settings: DecodeSettings, plan: DecodePlan) -> DecodedAudio:
     """The spans of ``path`` that ``plan`` asks for, as float32 samples at ``settings.sample_rate``.
 
-    Raises :class:`UnusableTrack` for a missing, empty, undecodable, truncated, too short or
-    silent file (silence is judged on the decoded samples).
+    Raises :class:`UnusableTrack` for a missing, unreadable, empty, non-audio, truncated,
+    undecodable, too short or silent file (silence is judged on the decoded samples).
     """
     if plan.sample_rate != settings.sample_rate:
         raise ValueError(f"plan at {plan.sample_rate} Hz, decoding at {settings.sample_rate} Hz")
     if not os.path.exists(path):
         raise UnusableTrack("missing file", str(path))
-    if os.path.getsize(path) == 0:
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
         raise UnusableTrack("empty file", "0 bytes")
     try:
         handle = sf.SoundFile(path)
     except (sf.LibsndfileError, RuntimeError, OSError) as error:
-        raise UnusableTrack("undecodable", str(error)) from error
+        raise diagnose_unopenable(path, error) from None
     with handle:
         source_rate, announced = handle.samplerate, handle.frames
         if announced <= 0:
-            raise UnusableTrack("empty", "no audio frames")
+            raise UnusableTrack("empty file", "a header with no audio frames")
         frames = announced
         while True:
             if frames < settings.min_duration_s * source_rate:
-                reason = "too short" if frames == announced else "truncated"
-                raise UnusableTrack(reason, f"{frames / source_rate:.2f} s < {settings.min_duration_s} s")
+                # libsndfile sizes a cut WAV by the bytes it has: only its header tells.
+                cut = sniff(path).truncation if frames == announced else "the audio ends early"
+                if cut:
+                    raise UnusableTrack("truncated", f"{cut} ({frames / source_rate:.2f} s of audio)")
+                raise UnusableTrack("too short", f"{frames / source_rate:.2f} s < {settings.min_duration_s} s")
             length = clip_length(frames, source_rate, settings.sample_rate)
             spans = plan.spans(length)
             try:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from musiclust.report.tables import failure_counts
+
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;line-height:1.45}
 nav{position:sticky;top:0;background:#f4f4f6;border-bottom:1px solid #ccc;padding:.5em 1.5em;z-index:1}
@@ -71,8 +73,7 @@ def dataset_summary(tracks: pd.DataFrame, failures: pd.DataFrame, lyrics: pd.Dat
     if failures.empty:
         parts.append('<p class="note">None.</p>')
     else:
-        counts = failures.groupby(["stage", "reason"]).size().rename("tracks").reset_index()
-        parts.append(html_table(counts))
+        parts.append(html_table(failure_counts(failures)))
     if lyrics is not None:
         coverage = lyrics["status"].value_counts().rename_axis("lyrics status").reset_index(name="tracks")
         found = int((lyrics["status"] == "found").sum())

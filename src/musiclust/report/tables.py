@@ -112,6 +112,17 @@ def gather_failures(failure_paths: Iterable[str | Path], excluded_csv: str | Pat
     return pd.concat(frames, ignore_index=True)[["track_id", "stage", "reason", "detail"]].sort_values("track_id")
 
 
+def failure_counts(failures: pd.DataFrame) -> pd.DataFrame:
+    """Tracks left out per (stage, reason), with one track's detail as an example."""
+    rows = []
+    for (stage, reason), group in failures.groupby(["stage", "reason"], sort=True):
+        first = group.iloc[0]
+        detail = first["detail"] if isinstance(first["detail"], str) and first["detail"] else ""
+        example = f"track {first['track_id']}: {detail}" if detail else f"track {first['track_id']}"
+        rows.append({"stage": stage, "reason": reason, "tracks": len(group), "example": example})
+    return pd.DataFrame(rows, columns=["stage", "reason", "tracks", "example"])
+
+
 def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str) -> str:
     """The Markdown page: the summary table, what its marks mean, and what was left out."""
     tracks = int(metrics["n_tracks"].max()) if "n_tracks" in metrics and metrics["n_tracks"].notna().any() else 0
@@ -137,7 +148,7 @@ def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str) 
             f"† {', '.join(conditioned)}: trained with the genre labels (a conditional VAE's decoder sees "
             "the genre), so its agreement with genres is not an unsupervised result.", ""]
     if not failures.empty:
-        counts = failures.groupby(["stage", "reason"]).size()
-        lines += [f"{len(failures)} tracks left out:", ""]
-        lines += [f"- {stage}: {reason} ({count})" for (stage, reason), count in counts.items()]
+        lines += [f"{len(failures)} tracks left out (every one, with its detail: failures.csv):", ""]
+        lines += [f"- {row.stage}: {row.reason} ({row.tracks}), e.g. {row.example}"
+                  for row in failure_counts(failures).itertuples()]
     return "\n".join(lines).rstrip() + "\n"
