@@ -22,7 +22,9 @@ from tests.conftest import ROOT, SNAKEMAKE, planned_jobs, snakemake, tiny_config
 
 pytestmark = pytest.mark.workflow
 # The features each representation of the test config reads.
-REPRESENTATIONS_OF = {name: spec["features"] for name, spec in expand_representations(tiny_config()["representations"]).items()}
+# Each representation's own features (hybrids have none: they read other representations).
+REPRESENTATIONS_OF = {name: spec["features"] for name, spec in expand_representations(tiny_config()["representations"]).items()
+                      if "features" in spec}
 
 
 def test_full_run_reaches_the_metrics_table(demo_run):
@@ -44,7 +46,7 @@ def test_broken_files_are_recorded_and_left_out(demo_run):
     assert set(failures["stage"]) == {"decode"}
     assert "empty file" in set(failures["reason"])
     metrics = pd.read_csv(workdir / "results" / "demo" / "report" / "metrics.csv")
-    audio = metrics["representation"].map(lambda r: feature_source(REPRESENTATIONS_OF[r]) == "audio")
+    audio = metrics["representation"].map(lambda r: r in REPRESENTATIONS_OF and feature_source(REPRESENTATIONS_OF[r]) == "audio")
     # 6 genres × 4 tracks are usable; the 3 broken files never reach an audio representation.
     assert audio.any() and (metrics.loc[audio, "n_tracks"] == 24).all()
     # Text needs no audio: a broken file's title and artist still have their embedding.
@@ -72,22 +74,26 @@ def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
     edited = copy.deepcopy(config)
     edited["features"]["mel"]["n_mels"] = 64
     jobs = planned_jobs(workdir, edited)
-    mel_reps = {r: spec for r, spec in expand_representations(config["representations"]).items() if spec["features"] == "mel"}
+    registry = expand_representations(config["representations"])
+    mel_reps = {r: spec for r, spec in registry.items() if spec.get("features") == "mel"}
     learned = sum(is_learned(spec) for spec in mel_reps.values())
     assert jobs == Counter({
         "compute_features": 2,  # the two mel shards, not the MFCC shards
         "baseline_representation": len(mel_reps) - learned,
         "train_model": learned,
         "disentanglement_table": 1,
-        "evaluate": len(mel_reps),
+        "evaluate": len(mel_reps) + len(hybrids),
         "metrics_table": 1,
         "summary_tables": 1, "report_projections": 1, "report_model_figures": 1, "report_metric_figures": 1,
         "report_page": 1,
         "all": 1,
+    # ... and the hybrids with a mel part (their text part is not retrained).
+    hybrids = [r for r, spec in registry.items() if set(spec.get("parts", [])) & set(mel_reps)]
     })
     for rule in ("download_archive", "extract_archive", "decode_audio", "select_tracks"):
         assert rule not in jobs
 
+        "hybrid_representation": len(hybrids),
 
 def test_invalid_config_stops_before_any_job(tmp_path):
     config = tiny_config()

@@ -28,6 +28,7 @@ info = train_representation(
     threads=snakemake.threads,
     outputs=LearnedOutputs(*(Path(p) for p in (snakemake.output.checkpoint, snakemake.output.history, snakemake.output.latents))),
     collapse=CollapseCheck(**snakemake.params.collapse),
+    text=read_features(list(snakemake.input.text), spec["text"]) if "text" in spec else None,
     log=log.info,
 )
 spill.unlink(missing_ok=True)

@@ -19,7 +19,8 @@ import pyarrow as pa
 
 from musiclust.representations.estimators import AutoencoderRepresentation
 from musiclust.representations.latents import write_latents
-from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES, TRAINING_RESOURCE_KEYS
+from musiclust.representations.multimodal import MultimodalRepresentation
+from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES, MULTIMODAL_FAMILIES, TRAINING_RESOURCE_KEYS
 from musiclust.tables import write_table
 
 WORKING_CHECKPOINT = "training-state.pt"
@@ -55,29 +56,49 @@ def history_table(history: pd.DataFrame, kl_per_dim: np.ndarray | None, info: Ma
     return table.replace_schema_metadata(metadata)
 
 
+def text_rows(ids: np.ndarray, text: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The text embedding of each of ``ids`` (tracks without text: a row of NaN) and a flag
+    per track: whether it has text. ``text`` is ``(track_ids, embeddings)`` of the tracks that have one."""
+    text_ids, embeddings = text
+    row_of = {int(t): row for row, t in enumerate(text_ids)}
+    present = np.array([int(t) in row_of for t in ids], dtype=bool)
+    rows = np.full((len(ids), embeddings.shape[1]), np.nan, dtype=np.float32)
+    rows[present] = embeddings[[row_of[int(t)] for t in np.asarray(ids)[present]]]
+    return rows, present
+
+
 def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.ndarray, features: np.ndarray,
                          genres: np.ndarray, *, seed: int, threads: int, outputs: LearnedOutputs,
-                         collapse: CollapseCheck = CollapseCheck(),
+                         collapse: CollapseCheck = CollapseCheck(), text: tuple[np.ndarray, np.ndarray] | None = None,
                          log: Callable[[str], None] | None = None) -> dict:
     """Train representation ``name`` and write its three outputs; returns its info dict.
 
     ``defaults`` is the config's ``training:`` block, which the entry's ``training`` overrides.
+    ``text``: ``(track_ids, embeddings)`` of the tracks that have text, for multimodal families.
     """
     family = spec["family"]
     settings = {k: v for k, v in {**defaults, **spec.get("training", {})}.items() if k not in TRAINING_RESOURCE_KEYS}
-    labels = None
-    if family in LABEL_CONDITIONED_FAMILIES:
-        labels = np.array([g if g is not None else "(unlabelled)" for g in genres], dtype=object).astype(str)
     working = outputs.checkpoint.with_name(WORKING_CHECKPOINT)
-    model = AutoencoderRepresentation(
-        family, arch=spec.get("arch"), standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
-        kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
-        min_active_dims=collapse.min_active_dims, name=name, log=log, threads=threads, **settings,
-    ).fit(features, labels)
+    common = dict(standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
+                  kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
+                  min_active_dims=collapse.min_active_dims, name=name, log=log, threads=threads, **settings)
+    columns = None
+    if family in MULTIMODAL_FAMILIES:
+        if text is None:
+            raise ValueError(f"{name}: family {family!r} needs the text embedding {spec['text']!r}")
+        arch = dict(spec.get("arch") or {})
+        rows, present = text_rows(ids, text)
+        model = MultimodalRepresentation(arch.pop("fusion", "poe"), arch=arch, **common).fit(features, rows, present)
+        columns = {"has_text": present}  # which tracks the text encoder saw
+    else:
+        labels = None
+        if family in LABEL_CONDITIONED_FAMILIES:
+            labels = np.array([g if g is not None else "(unlabelled)" for g in genres], dtype=object).astype(str)
+        model = AutoencoderRepresentation(family, arch=spec.get("arch"), **common).fit(features, labels)
     info = {**model.info(), "representation": name, "features": spec["features"],
-            "saw_labels": family in LABEL_CONDITIONED_FAMILIES}
+            "saw_labels": family in LABEL_CONDITIONED_FAMILIES, **({"text": spec["text"]} if "text" in spec else {})}
     write_table(history_table(model.history_, model.active_dims_.kl_per_dim, info), outputs.history)
-    write_latents(outputs.latents, ids, model.latents_, logvar=model.logvar_, info=info)
+    write_latents(outputs.latents, ids, model.latents_, logvar=model.logvar_, info=info, columns=columns)
     # Last: a finished checkpoint marks the job done; the working file becomes the output.
     os.replace(working, outputs.checkpoint)
     return info
