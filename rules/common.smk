@@ -134,6 +134,8 @@ def source_inputs(wildcards):
         return {"lyrics": f"{RESOURCES}/{wildcards.dataset}/lyrics.jsonl"}
     if DATASETS[wildcards.dataset]["kind"] == "folder":
         return folder_inputs(wildcards.dataset)
+    if DATASETS[wildcards.dataset]["kind"] == "folder":
+        return folder_inputs(wildcards.dataset)
     archive = audio_archive(wildcards.dataset)
     if archive is None:
         return {}
@@ -164,6 +166,37 @@ def folder_inputs(dataset):
     if spec.get("metadata_csv"):
         inputs["metadata_csv"] = spec["metadata_csv"]
     return inputs
+
+
+def folder_manifest_path(dataset):
+    return f"{dataset_dir(dataset)}/folder_manifest.tsv"
+
+
+def folder_inputs(dataset):
+    """A folder dataset as Snakemake can see it: its CSV, and its audio files summarised (path,
+    size, mtime) in a manifest rewritten only when they change (below), so that adding,
+    replacing or relabelling a file reruns selection and what follows it, and nothing else."""
+    spec = DATASETS[dataset]
+    if not os.path.isdir(spec["path"]):
+        raise WorkflowError(f"datasets.{dataset}.path: folder {spec['path']} does not exist")
+    inputs = {"audio": folder_manifest_path(dataset)}
+    if spec.get("metadata_csv"):
+        inputs["metadata_csv"] = spec["metadata_csv"]
+    return inputs
+
+
+def _write_folder_manifests():
+    """Each folder dataset's manifest, written when its content differs. At parse time: the
+    folder is looked at on every run, and before the DAG is built (Snakemake caches which
+    files exist then)."""
+    from musiclust.data.folder import folder_manifest, write_if_changed
+
+    for dataset in names_of("folder"):
+        if os.path.isdir(DATASETS[dataset]["path"]):
+            write_if_changed(folder_manifest_path(dataset), folder_manifest(DATASETS[dataset]["path"]))
+
+
+_write_folder_manifests()
 
 
 def download_inputs(wildcards):

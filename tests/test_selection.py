@@ -98,7 +98,7 @@ def test_folder_with_and_without_metadata(tmp_path):
     write_tone(tmp_path / "music" / "a.wav", 1.0, fmt="WAV")
     write_tone(tmp_path / "music" / "sub" / "b.wav", 1.0, fmt="WAV")
     (tmp_path / "music" / "notes.txt").write_text("not audio")
-    bare = scan_folder(tmp_path / "music")
+    bare = scan_folder(tmp_path / "music").tracks
     assert sorted(bare["title"]) == ["a", "b"]
     assert stable_track_id("sub/b.wav") in bare.index
     selected, _ = select_tracks(bare, Selection(), keep_unlabelled=True)
@@ -106,7 +106,7 @@ def test_folder_with_and_without_metadata(tmp_path):
 
     csv = tmp_path / "meta.csv"
     pd.DataFrame({"file": ["a.wav", "sub/b.wav"], "genre": ["Rock", "Jazz"], "track_id": [1, 2]}).to_csv(csv, index=False)
-    labelled = scan_folder(tmp_path / "music", csv)
+    labelled = scan_folder(tmp_path / "music", csv).tracks
     assert labelled.loc[2, "genre"] == "Jazz"
     assert labelled.loc[1, "audio_path"].endswith("a.wav")
 

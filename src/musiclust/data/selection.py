@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +32,20 @@ class Selection:
     seed: int = 42
 
 
+class EmptySelection(ValueError):
+    """No track is left; the message names the filter that left none."""
+
+
+@dataclass(frozen=True)
+class SelectionOutcome:
+    """The tracks a run uses, those left out on purpose, and what was asked against what was
+    found (``report``: JSON-ready, written beside tracks.parquet as selection.json)."""
+
+    selected: pd.DataFrame
+    excluded: pd.DataFrame
+    report: dict
+
+
 def select_tracks(
     tracks: pd.DataFrame,
     selection: Selection,
@@ -39,20 +53,37 @@ def select_tracks(
     exclude: frozenset[int] = frozenset(),
     keep_unlabelled: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pick the tracks a run uses: ``(selected, excluded)``.
+    """Pick the tracks a run uses: ``(selected, excluded)`` (:func:`run_selection`'s)."""
+    outcome = run_selection(tracks, selection, exclude=exclude, keep_unlabelled=keep_unlabelled)
+    return outcome.selected, outcome.excluded
+
+
+def run_selection(
+    tracks: pd.DataFrame,
+    selection: Selection,
+    *,
+    exclude: frozenset[int] = frozenset(),
+    keep_unlabelled: bool = False,
+) -> SelectionOutcome:
+    """Pick the tracks a run uses, and say how.
 
     Tracks need a single top genre (the evaluation's label) unless ``keep_unlabelled`` is set
     and the selection filters by no genre (a user's unlabelled folder). Genres are sampled
     with a seed per genre name, so adding a genre leaves the other genres' samples unchanged.
-    ``excluded`` lists tracks left out on purpose, with the reason.
+    ``excluded`` lists tracks left out on purpose, with the reason. A genre with fewer tracks
+    than ``tracks_per_genre`` asks for is a shortfall in the report; a selection left with no
+    track raises :class:`EmptySelection` naming the filter that emptied it.
     """
+    funnel = [("the dataset", len(tracks))]
     candidates = tracks
     if selection.subset is not None and "subset" in candidates and candidates["subset"].notna().any():
         # FMA's subsets are ordered: "medium" includes every "small" track.
         candidates = candidates[candidates["subset"] <= selection.subset]
+        funnel.append((f"selection.subset {selection.subset!r}", len(candidates)))
     by_genre = selection.genres is not None or selection.tracks_per_genre is not None or selection.tracks is not None
     if by_genre or not keep_unlabelled:
         candidates = candidates[candidates["genre"].notna()]
+        funnel.append(("tracks with a genre label (one top genre)", len(candidates)))
     available = sorted(candidates["genre"].dropna().unique())
     genres = list(selection.genres) if selection.genres is not None else available
     unknown = [g for g in genres if g not in available]
@@ -62,26 +93,88 @@ def select_tracks(
         )
     if selection.genres is not None:
         candidates = candidates[candidates["genre"].isin(genres)]
+        funnel.append((f"selection.genres {genres}", len(candidates)))
     broken = candidates.index.isin(list(exclude))
     excluded = candidates[broken].assign(reason="known broken clip")[["reason"]]
     candidates = candidates[~broken]
-    if selection.tracks_per_genre is None and selection.tracks is None:
-        return candidates.sort_index(), excluded
-
+    if broken.any():
+        funnel.append(("known broken clips left out", len(candidates)))
     available_per_genre = {genre: int((candidates["genre"] == genre).sum()) for genre in genres}
-    if selection.tracks_per_genre is not None:
-        available_per_genre = {g: min(n, selection.tracks_per_genre) for g, n in available_per_genre.items()}
+    if selection.tracks_per_genre is None and selection.tracks is None:
+        selected = candidates.sort_index()
+    else:
+        selected = _sample(candidates, genres, available_per_genre, selection)
+        asked = [f"tracks_per_genre {selection.tracks_per_genre}" if selection.tracks_per_genre else None,
+                 f"tracks {selection.tracks}" if selection.tracks else None]
+        funnel.append((f"selection.{' and '.join(a for a in asked if a)}", len(selected)))
+    if selected.empty:
+        raise EmptySelection(_empty_message(funnel))
+    return SelectionOutcome(selected, excluded, _report(selection, funnel, available_per_genre, selected))
+
+
+def _sample(candidates: pd.DataFrame, genres: list, available_per_genre: dict, selection: Selection) -> pd.DataFrame:
     counts = available_per_genre
+    if selection.tracks_per_genre is not None:
+        counts = {g: min(n, selection.tracks_per_genre) for g, n in counts.items()}
     if selection.tracks is not None:
-        counts = balanced_counts(available_per_genre, selection.tracks, seed=selection.seed)
+        counts = balanced_counts(counts, selection.tracks, seed=selection.seed)
     picked = []
     for genre in genres:
         members = candidates[candidates["genre"] == genre]
         if len(members) > counts[genre]:
-            genre_seed = (selection.seed * 1_000_003 + zlib.crc32(genre.encode())) % 2**32
+            genre_seed = (selection.seed * 1_000_003 + zlib.crc32(str(genre).encode())) % 2**32
             members = members.sample(n=counts[genre], random_state=genre_seed)
         picked.append(members)
-    return pd.concat(picked).sort_index(), excluded
+    return pd.concat(picked).sort_index() if picked else candidates.iloc[:0]
+
+
+def _empty_message(funnel: list[tuple[str, int]]) -> str:
+    (first, total), *steps = funnel
+    if total == 0:
+        return "no track selected: the dataset has no tracks"
+    before = total
+    for step, count in steps:
+        if count == 0:
+            return (f"no track selected: {step} leaves none of the {before} tracks before it "
+                    f"({'; '.join(f'{s}: {n}' for s, n in funnel)}); nothing to decode or cluster")
+        before = count
+    return "no track selected"
+
+
+def _report(selection: Selection, funnel: list, available_per_genre: dict, selected: pd.DataFrame) -> dict:
+    taken = selected["genre"].value_counts(dropna=False)
+    per_genre = {str(g): int(n) for g, n in taken.items() if g is not None and g == g}
+    shortfalls = {}
+    if selection.tracks_per_genre is not None:
+        shortfalls = {str(g): {"asked": selection.tracks_per_genre, "found": n}
+                      for g, n in available_per_genre.items() if n < selection.tracks_per_genre}
+    return {
+        "asked": {key: (list(value) if isinstance(value, tuple) else value) for key, value in asdict(selection).items()},
+        "funnel": [{"step": step, "tracks": count} for step, count in funnel],
+        "available_per_genre": {str(g): n for g, n in available_per_genre.items()},
+        "selected_per_genre": per_genre,
+        "selected": len(selected),
+        "shortfalls": shortfalls,
+        "total_shortfall": (None if selection.tracks is None or len(selected) >= selection.tracks
+                            else {"asked": selection.tracks, "found": len(selected)}),
+    }
+
+
+def shortfall_lines(report: dict) -> list[str]:
+    """The report's shortfalls, one line each, for a log."""
+    lines = [f"genre {genre!r}: {s['found']} tracks, fewer than tracks_per_genre {s['asked']}"
+             for genre, s in report["shortfalls"].items()]
+    if report["total_shortfall"]:
+        lines.append(f"{report['total_shortfall']['found']} tracks in all, fewer than selection.tracks "
+                     f"{report['total_shortfall']['asked']}")
+    return lines
+
+
+TRACK_COLUMNS = ("audio_path", "title", "artist", "genre", "split", "language")
+
+
+def _text(value) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def balanced_counts(available: dict[str, int], total: int, *, seed: int) -> dict[str, int]:
@@ -143,9 +236,11 @@ def write_track_table(
     shard_size, n_shards = shard_layout(len(ids), shard_size, max_shards)
     if not audio:
         n_shards = 0
+    # As text: a CSV's numeric genre codes are labels. A folder CSV's own columns are kept.
+    passthrough = [c for c in selected.columns if c not in (*TRACK_COLUMNS, "subset")]
     columns = {
-        name: pa.array(selected[name].tolist(), type=pa.string())
-        for name in ("audio_path", "title", "artist", "genre", "split", "language")
+        name: pa.array([_text(value) for value in selected[name]], type=pa.string())
+        for name in (*TRACK_COLUMNS, *passthrough)
     }
     # Consecutive slices of the id-sorted table: shard n is rows [n*size, (n+1)*size).
     shards = [i // shard_size if audio else None for i in range(len(ids))]
