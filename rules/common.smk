@@ -134,8 +134,6 @@ def source_inputs(wildcards):
         return {"lyrics": f"{RESOURCES}/{wildcards.dataset}/lyrics.jsonl"}
     if DATASETS[wildcards.dataset]["kind"] == "folder":
         return folder_inputs(wildcards.dataset)
-    if DATASETS[wildcards.dataset]["kind"] == "folder":
-        return folder_inputs(wildcards.dataset)
     archive = audio_archive(wildcards.dataset)
     if archive is None:
         return {}
@@ -149,23 +147,6 @@ def needs_audio(dataset):
     features.csv, text), no audio archive is fetched and no audio job is planned."""
     specs = [REPRESENTATIONS[rep] for rep in representations_for(REPRESENTATIONS, DATASETS[dataset]["kind"])]
     return any(feature_source(spec["features"]) == "audio" for spec in specs if "features" in spec)
-
-
-def folder_inputs(dataset):
-    """A folder dataset as Snakemake can see it: its CSV, and its audio files summarised (path,
-    size, mtime) in a manifest rewritten only when they change, so that adding, replacing or
-    relabelling a file reruns selection and what follows it, and an unchanged folder nothing."""
-    from musiclust.data.folder import folder_manifest, write_if_changed
-
-    spec = DATASETS[dataset]
-    if not os.path.isdir(spec["path"]):
-        raise WorkflowError(f"datasets.{dataset}.path: folder {spec['path']} does not exist")
-    manifest = f"{dataset_dir(dataset)}/folder_manifest.tsv"
-    write_if_changed(manifest, folder_manifest(spec["path"]))
-    inputs = {"audio": manifest}
-    if spec.get("metadata_csv"):
-        inputs["metadata_csv"] = spec["metadata_csv"]
-    return inputs
 
 
 def folder_manifest_path(dataset):
