@@ -209,3 +209,16 @@ def test_an_empty_selection_stops_before_decoding(music, tmp_path):
     assert "no track selected: tracks with a genre label (one top genre) leaves none of the 6 tracks" in log
     assert not (tmp_path / TRACKS).exists()
     assert not (tmp_path / "results/mine/features").exists()
+
+
+def test_an_empty_folder_stops_at_selection(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "cover.jpg").write_bytes(b"\xff\xd8 not audio")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = snakemake(workdir, _folder_config(empty), "results/mine/features/mel/shard-0.parquet")
+    assert result.returncode != 0
+    log = (workdir / "results/mine/logs/select_tracks.log").read_text()
+    assert f"folder {empty} has no audio files" in log
+    assert not (workdir / TRACKS).exists() and not (workdir / "results/mine/features").exists()
