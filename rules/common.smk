@@ -113,6 +113,9 @@ def archive_folder(dataset, archive):
     """An archive's extracted folder: one already on disk, or the one extract_archive writes."""
     source = archive_sources(dataset).get(archive)
     if source is not None and source.folder is not None:
+        if not os.path.isdir(source.folder):
+            key = f"archives.{archive}.folder" if archive in (DATASETS[dataset].get("archives") or {}) else "path"
+            raise WorkflowError(f"datasets.{dataset}.{key}: {source.folder} is not a folder (an extracted {archive})")
         return source.folder
     return f"{dataset_dir(dataset)}/raw/{archive}"
 

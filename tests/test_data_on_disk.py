@@ -141,3 +141,13 @@ def test_archives_config_mistakes_are_named():
         with pytest.raises(ConfigError) as error:
             validate_config(_config({"archives": archives}), schema)
         assert message in str(error.value)
+
+
+def test_a_missing_folder_is_named_before_any_job(fma_layout, tmp_path):
+    config = _config({"path": str(tmp_path / "nowhere")})
+    result = snakemake(tmp_path, config, "--dry-run", "results/shared/tracks.parquet")
+    assert result.returncode != 0
+    assert f"datasets.shared.path: {tmp_path / 'nowhere' / 'fma_metadata'} is not a folder" in result.stdout + result.stderr
+    config = _config({"path": str(fma_layout), "archives": {"fma_small": {"folder": str(tmp_path / "audio")}}})
+    result = snakemake(tmp_path, config, "--dry-run", "results/shared/tracks.parquet")
+    assert f"datasets.shared.archives.fma_small.folder: {tmp_path / 'audio'} is not a folder" in result.stdout + result.stderr
