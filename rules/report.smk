@@ -7,6 +7,10 @@ report: "../report/workflow.rst"
 
 include: "report_inputs.smk"
 
+# The study's layout the summary tables lead with (report/layouts.py), and the study's row names.
+LAYOUT = REPORT.get("layout", "generic")
+LABELS = REPORT.get("labels", {})
+
 
 rule metrics_table:
     input:
@@ -121,6 +125,9 @@ rule summary_tables:
                      category="clustering", subcategory="tables"),
         csv=report(f"{RESULTS}/{{dataset}}/report/summary.csv", caption="../report/captions/summary.rst",
                    category="clustering", subcategory="tables"),
+    params:
+        layout=LAYOUT,
+        labels=LABELS,
     log:
         f"{RESULTS}/{{dataset}}/logs/report/summary_tables.log",
     resources:
@@ -140,6 +147,8 @@ rule report_page:
         figures=lambda wc: [{"path": path, "kind": kind, "name": name, "method": method}
                             for path, kind, name, method in figure_list(wc.dataset)],
         best_by=BEST_BY,
+        layout=LAYOUT,
+        labels=LABELS,
         config=config,
     log:
         f"{RESULTS}/{{dataset}}/logs/report/page.log",

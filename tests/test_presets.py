@@ -99,6 +99,34 @@ def test_study_settings():
     assert hard["representations"]["beta_vae_mfcc"]["training"]["epochs"] == 30
 
 
+def _resized_defaults() -> dict:
+    """config.yaml with every run-size default changed (seeds, epochs, batch, β, dimensions)."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["seeds"] = [7]
+    for spec in config["representations"].values():
+        if "training" in spec:
+            spec["training"].update(epochs=999, batch_size=3)
+        if "betas" in spec:
+            spec["betas"] = [99]
+        if "arch" in spec:
+            spec["arch"]["latent_dim"] = 3
+        if "n_components" in spec:
+            spec["n_components"] = 3
+    return config
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_preset_states_its_own_run_size(name):
+    """config.yaml's defaults are sized for a quick first run: a preset states its seeds, epochs,
+    batch, β and dimensions itself, so that resizing the defaults does not change what it runs."""
+    def settings(config):
+        update_config(config, yaml.safe_load((PRESETS / name).read_text()))
+        representations = {r: config["representations"][r] for r in config["only"]["representations"]}
+        return config["seeds"], representations, config["report"]["layout"]
+
+    assert settings(_resized_defaults()) == settings(yaml.safe_load((ROOT / "config.yaml").read_text()))
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_preset_plans_its_representations_on_the_demo(name, tmp_path):
     config = tiny(name)
@@ -127,4 +155,9 @@ def test_study2_easy_runs_on_the_demo(tmp_path):
     assert set(metrics["algorithm"]) == {"kmeans"}
     assert set(metrics["k"]) == {5}
     assert "vae_mfcc" in (report / "summary.md").read_text()
+    # summary.csv laid out like the study's Table 1 (report.layout: study2), its row names
+    summary = pd.read_csv(report / "summary.csv")
+    assert list(summary.columns) == ["Method", "Silhouette ↑", "Calinski-Harabasz ↑", "Davies-Bouldin ↓",
+                                     "Adjusted Rand Index ↑", "Normalized Mutual Info ↑", "Purity ↑", "marks"]
+    assert list(summary["Method"]) == ["Basic VAE + K-Means", "PCA + K-Means"]
     assert (report / "index.html").exists()

@@ -8,13 +8,16 @@ from musiclust.logs import log_to_file
 from musiclust.report.captions import describe_figure
 from musiclust.report.disentanglement import disentanglement_summary
 from musiclust.report.page import Figure, render_page
-from musiclust.report.summary import study_tables
+from musiclust.report.summary import layout_summary, study_tables
 
 log = log_to_file(snakemake.log[0])
 metrics = pd.read_csv(snakemake.input.metrics)
 tables = [("Clustering results", "Mean ± std over seeds, one row per representation × algorithm; highlighted rows "
            "are marked (collapsed model, noise-dominated density clustering, failed run); † trained with the genre "
            "labels.", study_tables(metrics)["all"])]
+study = layout_summary(metrics, snakemake.params.layout, snakemake.params.labels)
+if study:  # the study's table first, laid out like it (report.layout)
+    tables.insert(0, (study[0], "Laid out like the study's table, to read side by side with it.", study[1]))
 if "disentanglement" in snakemake.input.keys():
     rows = pd.read_csv(snakemake.input.disentanglement)
     tables.append(("Disentanglement", "Per learned model, mean ± std over seeds.", disentanglement_summary(rows)))

@@ -1,5 +1,6 @@
-"""Summary tables laid out like the studies' (one row per method, one column per metric) in
-Markdown, LaTeX (booktabs) and CSV, and the choice of each representation's best algorithm.
+"""Summary tables (one row per method, one column per metric) in Markdown, LaTeX (booktabs) and
+CSV: a study's layout first when the run names one (``report.layout``, ``report/layouts.py``),
+then musiclust's own tables; and the choice of each representation's best algorithm.
 
 Input: the long-form metrics frame of ``tables.gather_metrics`` (``metrics.csv``).
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from musiclust.report.layouts import layout_of, layout_table
 from musiclust.report.tables import NOISE_DOMINATED, markdown_table, summary_table
 
 # Metrics where lower is better; every other metric is better higher.
@@ -61,7 +63,7 @@ def latex_escape(text: object) -> str:
 def latex_table(frame: pd.DataFrame, caption: str, label: str) -> str:
     """A booktabs ``table`` environment (needs ``\\usepackage{booktabs}``)."""
     columns = list(frame.columns)
-    align = "".join("l" if c in ("representation", "algorithm", "marks") else "r" for c in columns)
+    align = "".join("l" if c in ("representation", "algorithm", "marks", "Method") else "r" for c in columns)
     lines = [r"\begin{table}[ht]", r"\centering", r"\small", rf"\caption{{{latex_escape(caption)}}}",
              rf"\label{{{label}}}", rf"\begin{{tabular}}{{{align}}}", r"\toprule",
              " & ".join(latex_escape(c) for c in columns) + r" \\", r"\midrule"]
@@ -70,17 +72,39 @@ def latex_table(frame: pd.DataFrame, caption: str, label: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(metrics: pd.DataFrame, dataset: str) -> str:
+def layout_summary(metrics: pd.DataFrame, layout: str = "generic",
+                   labels: dict[str, str] | None = None) -> tuple[str, pd.DataFrame] | None:
+    """``(title, table)`` in the study's layout ``layout``; None for ``generic``."""
+    spec = layout_of(layout)
+    if spec is None:
+        return None
+    seeds = int(metrics["seed"].nunique()) if "seed" in metrics and len(metrics) else 0
+    return f"{spec.title}; mean ± std over {seeds} seed(s)", layout_table(metrics, spec, labels)
+
+
+def summary_csv(metrics: pd.DataFrame, layout: str = "generic", labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The CSV: the study's layout when named, else every representation × algorithm."""
+    study = layout_summary(metrics, layout, labels)
+    return study[1] if study else study_tables(metrics)["all"]
+
+
+def summary_markdown(metrics: pd.DataFrame, dataset: str, layout: str = "generic",
+                     labels: dict[str, str] | None = None) -> str:
     tables = study_tables(metrics)
+    study = layout_summary(metrics, layout, labels)
+    head = f"## {study[0]}\n\n" + markdown_table(study[1]) + "\n" if study else ""
     return (f"# Clustering summary: {dataset}\n\nMean ± std over seeds; marks: collapsed models, "
-            "noise-dominated density clusterings, failed runs; † trained with the genre labels.\n\n"
-            "## By representation\n\n" + markdown_table(tables["all"])
+            "noise-dominated density clusterings, failed runs; † trained with the genre labels.\n\n" + head
+            + "## By representation\n\n" + markdown_table(tables["all"])
             + "\n## By algorithm\n\n" + markdown_table(tables["by_algorithm"]))
 
 
-def summary_latex(metrics: pd.DataFrame, dataset: str) -> str:
+def summary_latex(metrics: pd.DataFrame, dataset: str, layout: str = "generic",
+                  labels: dict[str, str] | None = None) -> str:
     tables = study_tables(metrics)
-    return (f"% musiclust summary of {dataset}: mean +/- std over seeds. Needs \\usepackage{{booktabs}}.\n"
+    study = layout_summary(metrics, layout, labels)
+    head = latex_table(study[1], f"{study[0]} ({dataset}).", f"tab:{dataset}-{layout}") + "\n" if study else ""
+    return (f"% musiclust summary of {dataset}: mean +/- std over seeds. Needs \\usepackage{{booktabs}}.\n" + head
             + latex_table(tables["all"], f"Clustering results on {dataset} (mean ± std over seeds).",
                           f"tab:{dataset}-clustering")
             + "\n" + latex_table(tables["by_algorithm"], f"Clustering results on {dataset}, by algorithm.",

@@ -65,7 +65,7 @@ def mean_std(values: pd.Series, digits: int) -> str:
     return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
-def _marks(group: pd.DataFrame) -> str:
+def row_marks(group: pd.DataFrame) -> str:
     marks = []
     collapsed = int(group["collapsed"].sum()) if "collapsed" in group else 0
     if collapsed:
@@ -87,7 +87,7 @@ def summary_table(metrics: pd.DataFrame) -> pd.DataFrame:
         for column in columns:
             values = group[column] if column in group else pd.Series(dtype=float)
             row[_DISPLAY[column]] = mean_std(values, _DIGITS.get(column, 3))
-        row["marks"] = _marks(group)
+        row["marks"] = row_marks(group)
         rows.append(row)
     return pd.DataFrame(rows)
 
