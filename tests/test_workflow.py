@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from musiclust.data.demo import DemoSpec, broken_track_ids
 from musiclust.representations.registry import expand_representations, feature_source, is_learned
 from tests.conftest import ROOT, SNAKEMAKE, planned_jobs, snakemake, tiny_config  # noqa: F401 - shared helpers
 
@@ -44,7 +45,16 @@ def test_broken_files_are_recorded_and_left_out(demo_run):
     failures = pd.read_csv(workdir / "results" / "demo" / "report" / "failures.csv")
     assert len(failures) == 3
     assert set(failures["stage"]) == {"decode"}
-    assert "empty file" in set(failures["reason"])
+    # The demo's broken files, each failure named for what is wrong with it (issue 10).
+    demo = tiny_config()["datasets"]["demo"]["demo"]
+    broken = broken_track_ids(DemoSpec(**demo))
+    reasons = {"empty": "empty file", "truncated": "truncated", "not_audio": "not audio"}
+    assert dict(zip(failures["track_id"], failures["reason"])) == {i: reasons[kind] for i, kind in broken.items()}
+    assert not failures["detail"].str.contains("not a regular file").any()
+    # Nothing of theirs downstream: no decoded audio, no feature row.
+    for shard in (workdir / "results" / "demo" / "features").glob("*/shard-*.parquet"):
+        if shard.parent.name != "failures":
+            assert not set(pd.read_parquet(shard, columns=["track_id"])["track_id"]) & set(broken), shard
     metrics = pd.read_csv(workdir / "results" / "demo" / "report" / "metrics.csv")
     audio = metrics["representation"].map(lambda r: r in REPRESENTATIONS_OF and feature_source(REPRESENTATIONS_OF[r]) == "audio")
     # 6 genres × 4 tracks are usable; the 3 broken files never reach an audio representation.
@@ -77,23 +87,23 @@ def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
     registry = expand_representations(config["representations"])
     mel_reps = {r: spec for r, spec in registry.items() if spec.get("features") == "mel"}
     learned = sum(is_learned(spec) for spec in mel_reps.values())
+    # ... and the hybrids with a mel part (their text part is not retrained).
+    hybrids = [r for r, spec in registry.items() if set(spec.get("parts", [])) & set(mel_reps)]
     assert jobs == Counter({
         "compute_features": 2,  # the two mel shards, not the MFCC shards
         "baseline_representation": len(mel_reps) - learned,
         "train_model": learned,
+        "hybrid_representation": len(hybrids),
         "disentanglement_table": 1,
         "evaluate": len(mel_reps) + len(hybrids),
         "metrics_table": 1,
         "summary_tables": 1, "report_projections": 1, "report_model_figures": 1, "report_metric_figures": 1,
         "report_page": 1,
         "all": 1,
-    # ... and the hybrids with a mel part (their text part is not retrained).
-    hybrids = [r for r, spec in registry.items() if set(spec.get("parts", [])) & set(mel_reps)]
     })
     for rule in ("download_archive", "extract_archive", "decode_audio", "select_tracks"):
         assert rule not in jobs
 
-        "hybrid_representation": len(hybrids),
 
 def test_invalid_config_stops_before_any_job(tmp_path):
     config = tiny_config()
