@@ -11,7 +11,7 @@ rule evaluate:
         f"{RESULTS}/{{dataset}}/evaluation/{{rep}}/seed-{{seed}}.parquet",
     params:
         algorithms=config["clustering"]["algorithms"],
-        standardize=config["clustering"].get("standardize", False),
+        standardize=config["clustering"]["standardize"],
     log:
         f"{RESULTS}/{{dataset}}/logs/evaluation/{{rep}}/seed-{{seed}}.log",
     resources:

@@ -55,15 +55,17 @@ config["clustering"]["algorithms"] = _keep_only(
     config["clustering"]["algorithms"], _ONLY.get("algorithms"), "algorithms"
 )
 
-RESULTS = config.get("results_dir", "results")
-RESOURCES = config.get("resources_dir", "resources")
+# The config has every default filled (validate_config: the schema's `default:`), so rules
+# index it directly.
+RESULTS = config["results_dir"]
+RESOURCES = config["resources_dir"]
 DATASETS = config["datasets"]
 # β sweeps expanded: one representation per β.
 REPRESENTATIONS = expand_representations(config["representations"])
 if part_problems(REPRESENTATIONS):  # (after `only:`, which may have left a hybrid's part out)
     raise WorkflowError("invalid config:\n  " + "\n  ".join(part_problems(REPRESENTATIONS)))
 SEEDS = config["seeds"]
-TRAINING = config.get("training", {})
+TRAINING = config["training"]
 
 
 def names_of(kind):
@@ -98,8 +100,8 @@ def dataset_spec(wildcards):
     return DATASETS[wildcards.dataset]
 
 
-def resources_for(key, default):
-    return config.get("resources", {}).get(key, default)
+def resources_for(key):
+    return config["resources"][key]
 
 
 def archive_sources(dataset):
@@ -279,7 +281,7 @@ def hybrid_parts(wildcards):
     return [f"{base}/{part}/seed-{wildcards.seed}/latents.parquet" for part in REPRESENTATIONS[wildcards.rep]["parts"]]
 
 
-MEMORY_BUDGET_MB = config.get("resources", {}).get("memory_budget_mb")
+MEMORY_BUDGET_MB = config["resources"].get("memory_budget_mb")  # absent: no budget
 
 
 def representation_mem_mb(copies, floor=lambda wc: 0):
@@ -344,7 +346,9 @@ def lyrics_inputs(wildcards):
     if audio_archive(dataset) is not None:
         inputs["metadata"] = metadata_dir(dataset)
     spec = lyrics_spec(dataset)
-    if "local" in spec.get("providers", []):
+    from musiclust.lyrics.fetch import LyricsSettings  # (a block without providers: the library's)
+
+    if "local" in spec.get("providers", LyricsSettings.providers):
         path = (spec.get("local") or {}).get("path")
         if path is None and DATASETS[dataset]["kind"] == "demo":
             path = f"{RESOURCES}/{dataset}/lyrics.jsonl"  # written by generate_demo_archives

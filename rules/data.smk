@@ -17,7 +17,7 @@ rule generate_demo_archives:
     log:
         f"{RESULTS}/{{dataset}}/logs/generate_demo_archives.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -34,7 +34,7 @@ rule generate_synthetic_lyrics:
     log:
         f"{RESULTS}/{{dataset}}/logs/generate_synthetic_lyrics.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -52,12 +52,12 @@ rule download_archive:
     params:
         kind=lambda wc: DATASETS[wc.dataset]["kind"],
         source=download_source,
-        download=config.get("download", {}),
+        download=config["download"],
     log:
         f"{RESULTS}/{{dataset}}/logs/download_{{archive}}.log",
     retries: 0
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
         runtime=24 * 60,
     conda:
         "../envs/musiclust.yaml"
@@ -78,7 +78,7 @@ rule verify_archive:
     log:
         f"{RESULTS}/{{dataset}}/logs/verify_{{archive}}.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
         runtime=6 * 60,
     conda:
         "../envs/musiclust.yaml"
@@ -96,7 +96,7 @@ rule extract_archive:
     log:
         f"{RESULTS}/{{dataset}}/logs/extract_{{archive}}.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
         runtime=6 * 60,
     conda:
         "../envs/musiclust.yaml"
@@ -117,14 +117,14 @@ checkpoint select_tracks:
         audio_archive=lambda wc: audio_archive(wc.dataset),
         folder=lambda wc: DATASETS[wc.dataset].get("path"),
         metadata_csv=lambda wc: DATASETS[wc.dataset].get("metadata_csv"),
-        missing_files=lambda wc: DATASETS[wc.dataset].get("missing_files", "error"),
-        selection=lambda wc: DATASETS[wc.dataset].get("selection", {}),
+        missing_files=lambda wc: DATASETS[wc.dataset].get("missing_files"),  # (folders only)
+        selection=lambda wc: DATASETS[wc.dataset]["selection"],
         shard_size=config["features"]["shard_size"],
         max_shards=config["features"]["max_shards"],
     log:
         f"{RESULTS}/{{dataset}}/logs/select_tracks.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:

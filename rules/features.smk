@@ -15,12 +15,12 @@ rule decode_audio:
     params:
         audio=config["audio"],
         spans=span_params(config["features"]),
-    threads: config["features"].get("threads", 1)
+    threads: config["features"]["threads"]
     log:
         f"{RESULTS}/{{dataset}}/logs/decode_audio/shard-{{shard}}.log",
     resources:
-        mem_mb=resources_for("features_mem_mb", 4000),
-        runtime=resources_for("runtime_min", 60),
+        mem_mb=resources_for("features_mem_mb"),
+        runtime=resources_for("runtime_min"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -34,12 +34,12 @@ rule compute_features:
         f"{RESULTS}/{{dataset}}/features/{{kind}}/shard-{{shard}}.parquet",
     params:
         settings=lambda wc: config["features"][wc.kind],
-    threads: config["features"].get("threads", 1)
+    threads: config["features"]["threads"]
     log:
         f"{RESULTS}/{{dataset}}/logs/features/{{kind}}/shard-{{shard}}.log",
     resources:
-        mem_mb=resources_for("features_mem_mb", 4000),
-        runtime=resources_for("runtime_min", 60),
+        mem_mb=resources_for("features_mem_mb"),
+        runtime=resources_for("runtime_min"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -57,11 +57,11 @@ rule fma_features:
     wildcard_constraints:
         dataset=alternatives(names_of("fma") + names_of("demo")),
     params:
-        groups=config["features"].get(FMA_FEATURES, {}).get("groups"),
+        groups=config["features"][FMA_FEATURES]["groups"],
     log:
         f"{RESULTS}/{{dataset}}/logs/features/{FMA_FEATURES}.log",
     resources:
-        mem_mb=resources_for("features_mem_mb", 4000),
+        mem_mb=resources_for("features_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:

@@ -16,7 +16,7 @@ rule fetch_lyrics:
     log:
         f"{RESULTS}/{{dataset}}/logs/fetch_lyrics.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
         runtime=24 * 60,  # network-bound: 100,000 tracks at 2 requests/s take most of a day
     conda:
         "../envs/musiclust.yaml"

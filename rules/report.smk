@@ -8,8 +8,8 @@ report: "../report/workflow.rst"
 include: "report_inputs.smk"
 
 # The study's layout the summary tables lead with (report/layouts.py), and the study's row names.
-LAYOUT = REPORT.get("layout", "generic")
-LABELS = REPORT.get("labels", {})
+LAYOUT = REPORT["layout"]
+LABELS = REPORT["labels"]
 
 
 rule metrics_table:
@@ -24,7 +24,7 @@ rule metrics_table:
     log:
         f"{RESULTS}/{{dataset}}/logs/report/metrics_table.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -38,11 +38,11 @@ rule disentanglement_table:
         csv=report(f"{RESULTS}/{{dataset}}/report/disentanglement.csv", caption="../report/captions/disentanglement_table.rst", category="models"),
         markdown=f"{RESULTS}/{{dataset}}/report/disentanglement.md",
     params:
-        kl_threshold=config.get("analysis", {}).get("kl_threshold", 0.01),
+        kl_threshold=config["analysis"]["kl_threshold"],
     log:
         f"{RESULTS}/{{dataset}}/logs/report/disentanglement_table.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -69,7 +69,7 @@ rule report_projections:
     log:
         f"{RESULTS}/{{dataset}}/logs/report/projections.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -85,7 +85,7 @@ rule report_model_figures:
     log:
         f"{RESULTS}/{{dataset}}/logs/report/model_figures.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -109,7 +109,7 @@ rule report_metric_figures:
     log:
         f"{RESULTS}/{{dataset}}/logs/report/metric_figures.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -131,7 +131,7 @@ rule summary_tables:
     log:
         f"{RESULTS}/{{dataset}}/logs/report/summary_tables.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -153,7 +153,7 @@ rule report_page:
     log:
         f"{RESULTS}/{{dataset}}/logs/report/page.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
+        mem_mb=resources_for("default_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:

@@ -1,10 +1,10 @@
 # Settings and input functions of the report rules (rules/report.smk): which figures a dataset's
 # report holds, and what each figure job reads.
 
-REPORT = config.get("report", {})
-PROJECTION_METHODS = REPORT.get("projections", ["tsne", "pca"])
-BEST_BY = REPORT.get("best_by", "ari")
-MAX_POINTS = REPORT.get("max_points", 3000)
+REPORT = config["report"]
+PROJECTION_METHODS = REPORT["projections"]
+BEST_BY = REPORT["best_by"]
+MAX_POINTS = REPORT["max_points"]
 # β sweeps: sweep name → its expanded representations (one per β).
 SWEEPS = {}
 for _name, _spec in REPRESENTATIONS.items():

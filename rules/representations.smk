@@ -17,7 +17,7 @@ rule baseline_representation:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
         mem_mb=representation_mem_mb(copies=3),
-        runtime=resources_for("runtime_min", 60),
+        runtime=resources_for("runtime_min"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -26,7 +26,7 @@ rule baseline_representation:
 
 # Per representation: its training settings over `training:`'s (resources included), and its
 # spec without resource keys for params (editing a resource reruns nothing).
-TRAINING_OF = {rep: {**TRAINING, **spec.get("training", {})} for rep, spec in REPRESENTATIONS.items()}
+TRAINING_OF = {rep: {**TRAINING, **REPRESENTATIONS[rep]["training"]} for rep in representations_of("learned")}
 SPEC_PARAMS = {
     rep: {**spec, "training": {k: v for k, v in spec["training"].items() if k not in TRAINING_RESOURCE_KEYS}}
     if "training" in spec else spec
@@ -46,14 +46,14 @@ rule train_model:
     params:
         spec=lambda wc: SPEC_PARAMS[wc.rep],
         defaults={k: v for k, v in TRAINING.items() if k not in TRAINING_RESOURCE_KEYS},
-        collapse=config.get("analysis", {}),
-    threads: lambda wc: TRAINING_OF[wc.rep].get("threads", 1)
+        collapse=config["analysis"],
+    threads: lambda wc: TRAINING_OF[wc.rep]["threads"]
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
-        mem_mb=representation_mem_mb(copies=2, floor=lambda wc: TRAINING_OF[wc.rep].get("mem_mb", 4000)),
-        runtime=lambda wc: TRAINING_OF[wc.rep].get("runtime_min", 240),
-        gpu=lambda wc: TRAINING_OF[wc.rep].get("gpus", 0),
+        mem_mb=representation_mem_mb(copies=2, floor=lambda wc: TRAINING_OF[wc.rep]["mem_mb"]),
+        runtime=lambda wc: TRAINING_OF[wc.rep]["runtime_min"],
+        gpu=lambda wc: TRAINING_OF[wc.rep]["gpus"],
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -72,8 +72,8 @@ rule hybrid_representation:
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
-        runtime=resources_for("runtime_min", 60),
+        mem_mb=resources_for("default_mem_mb"),
+        runtime=resources_for("runtime_min"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -91,7 +91,7 @@ rule table_features:
     log:
         f"{RESULTS}/{{dataset}}/logs/features/table.log",
     resources:
-        mem_mb=resources_for("features_mem_mb", 4000),
+        mem_mb=resources_for("features_mem_mb"),
     conda:
         "../envs/musiclust.yaml"
     script:

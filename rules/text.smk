@@ -4,8 +4,8 @@
 # Representations read an embedding as the feature kind "{source}-{encoder}", e.g. metadata-minilm
 # (musiclust.text.store: text_feature_path, read_text_features).
 
-TEXT = config.get("text", {})
-TEXT_ENCODERS = TEXT.get("encoders", {})
+TEXT = config["text"]
+TEXT_ENCODERS = TEXT["encoders"]
 TEXT_SOURCES = ["metadata", "lyrics", "lyrics_or_metadata"]
 
 from musiclust.text.store import text_source_inputs
@@ -26,8 +26,8 @@ rule text_source:
     log:
         f"{RESULTS}/{{dataset}}/logs/text/sources/{{source}}.log",
     resources:
-        mem_mb=resources_for("default_mem_mb", 2000),
-        runtime=resources_for("runtime_min", 60),
+        mem_mb=resources_for("default_mem_mb"),
+        runtime=resources_for("runtime_min"),
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -44,13 +44,13 @@ rule embed_text:
         encoder=alternatives(list(TEXT_ENCODERS)),
     params:
         encoder=lambda wc: TEXT_ENCODERS[wc.encoder],
-    threads: TEXT.get("threads", 2)
+    threads: TEXT["threads"]
     log:
         f"{RESULTS}/{{dataset}}/logs/text/{{source}}-{{encoder}}.log",
     resources:
-        mem_mb=TEXT.get("mem_mb", 4000),
-        runtime=TEXT.get("runtime_min", 120),
-        gpu=TEXT.get("gpus", 0),
+        mem_mb=TEXT["mem_mb"],
+        runtime=TEXT["runtime_min"],
+        gpu=TEXT["gpus"],
     conda:
         "../envs/musiclust.yaml"
     script:
@@ -60,4 +60,4 @@ rule embed_text:
 rule all_text:
     """The text embeddings of the configured dataset: `snakemake all_text`."""
     input:
-        expand(f"{RESULTS}/{config['dataset']}/text/{{name}}.parquet", name=TEXT.get("embeddings", [])),
+        expand(f"{RESULTS}/{config['dataset']}/text/{{name}}.parquet", name=TEXT["embeddings"]),

@@ -22,8 +22,8 @@ download_file(
     url,
     destination,
     sha1=sha1,
-    retries=settings.get("retries", 5),
-    backoff_factor=settings.get("backoff_s", 2.0),
-    timeout=settings.get("timeout_s", 60),
+    retries=settings["retries"],
+    backoff_factor=settings["backoff_s"],
+    timeout=settings["timeout_s"],
 )
 log.info("downloaded %s (sha1 %s)", destination, sha1 or "not checked")

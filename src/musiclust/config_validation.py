@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 import jsonschema
 import yaml
 
+from musiclust.config_defaults import fill_defaults
 from musiclust.data.catalog import archive_source_problems
 from musiclust.representations.registry import (
     FMA_FEATURES,
@@ -82,11 +83,13 @@ def load_schema(path: str | Path) -> dict:
         return yaml.safe_load(handle)
 
 
-def validate_config(config: Mapping, schema: Mapping) -> None:
-    """Raise :class:`ConfigError` listing every problem, or return quietly."""
+def validate_config(config: MutableMapping, schema: Mapping) -> None:
+    """Raise :class:`ConfigError` listing every problem; else fill the schema's defaults into
+    ``config`` (in place: every key that has a default is then present) and return."""
     validator = jsonschema.Draft202012Validator(schema)
     problems = [_describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))]
     if not problems:
+        fill_defaults(config, schema)  # (before the cross-checks, which read filled values)
         problems = _cross_checks(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
@@ -102,16 +105,16 @@ def _cross_checks(config: Mapping) -> list[str]:
             f"(defined: {', '.join(sorted(datasets))})"
         )
     for name, algorithm in config["clustering"]["algorithms"].items():
-        low, high = algorithm.get("k_range", [2, 10])
+        low, high = algorithm.get("k_range", (2, 2))  # (density algorithms have none)
         if low > high:
             problems.append(f"clustering.algorithms.{name}.k_range: {low} is larger than {high}")
-    defaults = config.get("training", {})
+    defaults = config["training"]
     for name, spec in config["representations"].items():
         if "training" in spec:
             missing = [key for key in ("epochs", "batch_size") if key not in {**defaults, **spec["training"]}]
             if missing:
                 problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
-    problems += _text_checks(config.get("text") or {}, config["representations"])
+    problems += _text_checks(config["text"], config["representations"])
     problems += _rank_checks(config["representations"])
     problems += part_problems(expand_representations(config["representations"]))
     for name, spec in datasets.items():
@@ -123,7 +126,7 @@ def _cross_checks(config: Mapping) -> list[str]:
     # A 2-D MFCC matrix is the first n_frames frames of its excerpt (centred frames: one more
     # than samples // hop); more would pad it with zeros, which are not silence for MFCCs.
     mfcc2d = config["features"]["mfcc2d"]
-    duration, hop, n_frames = mfcc2d.get("duration_s", 3.0), mfcc2d.get("hop_length", 512), mfcc2d.get("n_frames", 128)
+    duration, hop, n_frames = mfcc2d["duration_s"], mfcc2d["hop_length"], mfcc2d["n_frames"]
     available = 1 + int(round(duration * config["audio"]["sample_rate"])) // hop
     if n_frames > available:
         problems.append(
@@ -138,8 +141,8 @@ def _text_checks(text: Mapping, representations: Mapping) -> list[str]:
     named "{source}-{encoder}"), names an encoder defined under text.encoders."""
     from musiclust.text.store import parse_text_feature
 
-    encoders = text.get("encoders") or {}
-    wanted = [("text.embeddings", name) for name in text.get("embeddings") or []]
+    encoders = text["encoders"]
+    wanted = [("text.embeddings", name) for name in text["embeddings"]]
     wanted += [(f"representations.{rep}.features", features) for rep, spec in representations.items()
                for features in feature_inputs(spec) if parse_text_feature(str(features))]
     return [
@@ -172,21 +175,22 @@ def _rank_checks(representations: Mapping) -> list[str]:
 
 def known_track_count(spec: Mapping) -> tuple[int, str] | None:
     """At most how many tracks a dataset can give, and why, when the config alone says (a demo's
-    or a synthetic corpus's size, a selection's genres × tracks_per_genre or its total)."""
-    selection = spec.get("selection") or {}
+    or a synthetic corpus's size, a selection's genres × tracks_per_genre or its total); ``spec``
+    has its defaults filled (:func:`validate_config`)."""
+    selection = spec["selection"]
     bounds = []
     genres, per_genre, total = selection.get("genres"), selection.get("tracks_per_genre"), selection.get("tracks")
     if genres and per_genre:
         bounds.append((len(genres) * per_genre, f"selection: {len(genres)} genres × tracks_per_genre {per_genre}"))
     if total:
         bounds.append((total, f"selection.tracks {total}"))
-    if spec["kind"] == "demo" and "demo" in spec:
+    if spec["kind"] == "demo":
         demo = spec["demo"]
-        n_genres, tracks = demo.get("n_genres", 8), demo.get("tracks_per_genre", 12)
+        n_genres, tracks = demo["n_genres"], demo["tracks_per_genre"]
         bounds.append((n_genres * tracks, f"demo.n_genres {n_genres} × demo.tracks_per_genre {tracks}"))
-    if spec["kind"] == "synthetic_lyrics" and "synthetic_lyrics" in spec:
+    if spec["kind"] == "synthetic_lyrics":
         corpus = spec["synthetic_lyrics"]
-        languages, songs = len(corpus.get("languages", ["en", "es"])), corpus.get("songs_per_language", 75)
+        languages, songs = len(corpus["languages"]), corpus["songs_per_language"]
         bounds.append((languages * songs, f"synthetic_lyrics: {languages} languages × songs_per_language {songs}"))
     return min(bounds) if bounds else None
 

@@ -263,7 +263,7 @@ def download_file(
     *,
     sha1: str | None = None,
     retries: int = 5,
-    backoff_factor: float = 1.0,
+    backoff_factor: float = 2.0,  # (config download.backoff_s: the schema's default)
     timeout: float = 60.0,
     chunk_size: int = 1 << 20,
     progress: bool = True,
