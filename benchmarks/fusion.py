@@ -27,12 +27,17 @@ TEXT = ["text_metadata", "pca_text_metadata", "text_lyrics_only", "text_lyrics"]
 FUSION_FAMILIES = ("hybrid_concat", "hybrid_weighted", "multimodal_vae")
 
 
-def fusion_config(seeds: list[int]) -> dict:
+def fusion_config(seeds: list[int], text_weight: float) -> dict:
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["seeds"] = seeds
+    representations = config["representations"]
     # Lyrics only, without the metadata fallback: the tracks that have lyrics.
-    config["representations"]["text_lyrics_only"] = {"family": "raw", "features": "lyrics-minilm", "standardize": False}
-    fusion = [n for n, s in config["representations"].items() if s["family"] in FUSION_FAMILIES]
+    representations["text_lyrics_only"] = {"family": "raw", "features": "lyrics-minilm", "standardize": False}
+    # Each multimodal model again with the text's squared error weighted down (balanced modalities).
+    for name, spec in list(representations.items()):
+        if spec["family"] == "multimodal_vae":
+            representations[f"{name}_balanced"] = {**spec, "arch": {**spec.get("arch", {}), "text_weight": text_weight}}
+    fusion = [n for n, s in representations.items() if s["family"] in FUSION_FAMILIES]
     config["only"] = {"representations": AUDIO + TEXT + fusion, "algorithms": ["kmeans", "gmm"]}
     return config
 
@@ -83,9 +88,12 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--text-weight", type=float, default=40 / 384,
+                        help="text_weight of the *_balanced multimodal models (default: 40 MFCC statistics / 384 "
+                             "MiniLM dimensions, so that both modalities count the same)")
     parser.add_argument("--no-run", action="store_true", help="only print the table of a finished run")
     args = parser.parse_args()
-    config = fusion_config(args.seeds)
+    config = fusion_config(args.seeds, args.text_weight)
     if not args.no_run:
         run(args.workdir, config, args.cores)
     print(table(args.workdir, config).to_markdown(index=False))

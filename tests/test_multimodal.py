@@ -273,3 +273,21 @@ def test_bad_inputs_say_what_is_wrong() -> None:
     model.fit(audio, text, present)
     with pytest.raises(ValueError, match="fitted on audio"):
         model.transform(audio[:, :5], text, present)
+
+
+@pytest.mark.parametrize("fusion", ["poe", "concat"])
+def test_text_weight_scales_the_text_squared_error_only(fusion: str) -> None:
+    """The text's share of the reconstruction error is multiplied by text_weight; audio's is not."""
+    x = _packed([True] * 8)
+
+    def squared_errors(**arch: object) -> tuple[float, float]:
+        model = _model(fusion, **arch).eval()
+        z = model.encode(x)[0]
+        residual = (model.reconstruct(x, z) - x).pow(2).detach()
+        return float(residual[:, :10].sum()), float(residual[:, 10:10 + TEXT_DIM].sum())
+
+    audio_1, text_1 = squared_errors()
+    audio_w, text_w = squared_errors(text_weight=0.25)
+    assert audio_w == pytest.approx(audio_1) and text_w == pytest.approx(0.25 * text_1)
+    with pytest.raises(ValueError, match="text_weight must be a positive number"):
+        _model(fusion, text_weight=0)

@@ -27,6 +27,13 @@ and checkpoints, so they are reproducible and resumable.
 the input's own values in the text slot of a track without text and in the presence slot, so
 the summed squared error of the shared loss counts only the elements that exist.
 ``observed_elements`` gives their number per track, for the held-out ELBO's constant.
+
+**Weighing the modalities.** The summed squared error weighs each modality by its number of
+elements: a 384-d text embedding against 40 MFCC statistics counts ten to one, and the latent
+then follows the text. ``text_weight`` multiplies the text's squared error (1: the plain ELBO,
+as the second study; ``audio_size / text_dim``: both modalities count the same). It scales the
+text residual by ``√text_weight`` inside ``reconstruct``, so the loss and held-out scores see
+the weighted error and nothing else changes.
 """
 
 from __future__ import annotations
@@ -67,6 +74,7 @@ class MultimodalArch:
     audio_kernel_size: int = 4
     text_hidden: tuple[int, ...] = (256, 128)
     modality_dropout: float = 0.3
+    text_weight: float = 1.0
     activation: str = "relu"
     audio_shape: tuple[int, ...] = ()
     text_dim: int = 0
@@ -84,6 +92,10 @@ class MultimodalArch:
                 or not 0 <= self.modality_dropout <= 0.5:
             raise ValueError(f"{family}: modality_dropout must be a probability in [0, 0.5] (text and audio are "
                              f"never both hidden), got {self.modality_dropout!r}")
+        if isinstance(self.text_weight, bool) or not isinstance(self.text_weight, (int, float)) \
+                or not self.text_weight > 0:
+            raise ValueError(f"{family}: text_weight must be a positive number (1: the plain ELBO), "
+                             f"got {self.text_weight!r}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"{family}: activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if len(self.audio_shape) not in (1, 2, 3):
@@ -145,6 +157,7 @@ class MultimodalVAE(LatentAutoencoder):
         self.input_shape = (arch.packed_size,)
         self.latent_dim = arch.latent_dim
         self.fusion, self.modality_dropout = arch.fusion, float(arch.modality_dropout)
+        self.text_weight = float(arch.text_weight)
         self.audio_shape, self.audio_size, self.text_dim = tuple(arch.audio_shape), arch.audio_size, arch.text_dim
 
         if len(arch.audio_shape) == 1:
@@ -239,6 +252,8 @@ class MultimodalVAE(LatentAutoencoder):
         text_slot = slice(self.audio_size, self.audio_size + self.text_dim)
         text_present = self.split(x)[2].unsqueeze(1)
         text = torch.where(text_present, decoded[:, text_slot], kept[:, text_slot])
+        if self.text_weight != 1.0:  # the squared error of the text, times text_weight
+            text = kept[:, text_slot] + math.sqrt(self.text_weight) * (text - kept[:, text_slot])
         return torch.cat([decoded[:, : self.audio_size], text, kept[:, -1:]], dim=1)
 
     def observed_elements(self, x: Tensor) -> Tensor:
