@@ -1,11 +1,11 @@
 """Planning cost at FMA's sizes: jobs, CPU time, wall time and memory of ``snakemake -n``.
 
 For each size (by default FMA small, medium and large: 8,000, 25,000 and 106,574 tracks) a
-work folder gets an FMA-format dataset: ``raw/fma_metadata/tracks.csv`` in FMA's layout (the
-two-row column header and the ``track_id`` line), every track with one top genre of 16 (real
-FMA leaves ``genre_top`` empty for more than half of fma_large, so this is the upper bound),
-and the extracted archives faked as folders newer than their zips, so that nothing upstream
-of the selection reruns. The selection checkpoint then runs for real, and ``snakemake -n`` of
+work folder gets a collection in FMA's layout on disk (README, "Data already on disk"):
+``fma_metadata/tracks.csv`` in FMA's format (the two-row column header and the ``track_id``
+line), every track with one top genre of 16 (real FMA leaves ``genre_top`` empty for more than
+half of fma_large, so this is the upper bound), beside an ``fma_{size}`` audio folder that
+planning never opens. The selection checkpoint then runs for real, and ``snakemake -n`` of
 the default target (the repository's config.yaml, only the dataset added) is timed: CPU
 seconds of the snakemake process and its children (``RUSAGE_CHILDREN``, one fresh process a
 measurement), wall seconds and peak RSS.
@@ -24,7 +24,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -66,24 +65,21 @@ def _subsets(n_tracks: int, rng: np.random.Generator) -> np.ndarray:
     return subsets
 
 
-def fake_fma_dataset(workdir: Path, dataset: str, n_tracks: int, size: str) -> None:
-    """Zips (empty), then the extracted folders (newer), as download and extraction leave them."""
-    raw = workdir / "results" / dataset / "raw"
-    raw.mkdir(parents=True)
-    for name in ("fma_metadata", f"fma_{size}"):
-        (raw / f"{name}.zip").touch()
-    past = time.time() - 60
-    for name in ("fma_metadata", f"fma_{size}"):
-        os.utime(raw / f"{name}.zip", (past, past))
-        (raw / name).mkdir()
-    fma_tracks_csv(n_tracks).to_csv(raw / "fma_metadata" / "tracks.csv")
+def fma_folder(root: Path, n_tracks: int, size: str) -> Path:
+    """``root/fma_metadata/tracks.csv`` of ``n_tracks`` beside an (empty) ``root/fma_{size}``."""
+    (root / "fma_metadata").mkdir(parents=True)
+    (root / f"fma_{size}").mkdir()
+    fma_tracks_csv(n_tracks).to_csv(root / "fma_metadata" / "tracks.csv")
+    return root
 
 
-def bench_config(dataset: str, size: str, overrides: dict | None = None) -> dict:
+def bench_config(dataset: str, size: str, folder: Path, overrides: dict | None = None) -> dict:
+    """config.yaml with an ``fma`` dataset read from ``folder`` (FMA's layout) as the default."""
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["datasets"][dataset] = {
         "kind": "fma",
         "size": size,
+        "path": str(folder),
         "selection": {"subset": size, "genres": None, "tracks_per_genre": None, "seed": 42},
     }
     config["dataset"] = dataset
@@ -129,8 +125,7 @@ def plan_size(n_tracks: int, overrides: dict | None = None) -> dict:
     dataset = "fma_bench"
     with tempfile.TemporaryDirectory(prefix="musiclust-dag-") as tmp:
         workdir = Path(tmp)
-        fake_fma_dataset(workdir, dataset, n_tracks, size)
-        config = bench_config(dataset, size, overrides)
+        config = bench_config(dataset, size, fma_folder(workdir / "fma", n_tracks, size), overrides)
         run_snakemake(workdir, config, f"results/{dataset}/tracks.parquet")
         metadata = pq.read_schema(workdir / "results" / dataset / "tracks.parquet").metadata
         measured = run_snakemake(workdir, config, "--dry-run")
@@ -139,15 +134,19 @@ def plan_size(n_tracks: int, overrides: dict | None = None) -> dict:
     return measured
 
 
-def noop_rerun() -> dict:
+def noop_rerun(workdir: Path | None) -> dict:
+    """``snakemake`` again in a finished tiny demo: ``workdir`` (run there first unless it has
+    finished already, e.g. the tests' workflow folder), or a temporary folder."""
     sys.path.insert(0, str(ROOT))
     from tests.conftest import tiny_config
 
     with tempfile.TemporaryDirectory(prefix="musiclust-noop-") as tmp:
-        workdir = Path(tmp)
-        run_snakemake(workdir, tiny_config())
+        workdir = workdir or Path(tmp)
+        if not (workdir / "results" / "demo" / "report" / "index.html").exists():
+            run_snakemake(workdir, tiny_config())
         measured = run_snakemake(workdir, tiny_config())
-    measured.update(tracks="demo (tiny, finished)", shards="", jobs=planned_job_count(measured["out"] + measured["err"]))
+    measured.update(tracks="demo (tiny, finished): snakemake", shards="",
+                    jobs=planned_job_count(measured["out"] + measured["err"]))
     return measured
 
 
@@ -155,19 +154,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=list(FMA_SIZES))
     parser.add_argument("--noop", action="store_true", help="also time the no-op rerun of a finished tiny demo")
+    parser.add_argument("--noop-dir", type=Path, help="the tiny demo's folder (kept; reused once finished)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. features.shard_size=64 (YAML value)")
     args = parser.parse_args()
     overrides = {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in args.set)}
     rows = [plan_size(n, overrides) for n in args.sizes]
-    if args.noop:
-        rows.append(noop_rerun())
+    if args.noop or args.noop_dir:
+        rows.append(noop_rerun(args.noop_dir))
     print("| tracks | shards | jobs | CPU-s | wall s | peak RSS MiB |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         tracks = f"{row['tracks']:,}" if isinstance(row["tracks"], int) else row["tracks"]
         print(f"| {tracks} | {row['shards']} | {row['jobs']:,} | {row['cpu']:.1f} | {row['wall']:.1f} | {row['rss_mib']:.0f} |")
-    print(f"(snakemake -n of the default target, config.yaml {'+ ' + str(overrides) if overrides else 'as is'}; "
+    print(f"(FMA sizes: snakemake -n of the default target, config.yaml {'+ ' + str(overrides) if overrides else 'as is'}; "
           f"CPU = user + system of snakemake and its children; {os.cpu_count()} CPUs)")
 
 

@@ -6,7 +6,7 @@ import math
 
 import pyarrow.parquet as pq
 
-from benchmarks.dag import bench_config, fake_fma_dataset
+from benchmarks.dag import bench_config, fma_folder
 from musiclust.data.selection import shard_layout
 from musiclust.representations.registry import AUDIO_FEATURES
 from tests.conftest import planned_jobs, snakemake
@@ -23,8 +23,8 @@ def test_shard_layout_grows_shards_past_the_cap():
 
 def test_plan_of_an_fma_selection_has_a_job_per_capped_shard(tmp_path):
     n_tracks, shard_size, max_shards = 3_000, 64, 16
-    fake_fma_dataset(tmp_path, "fma_bench", n_tracks, "large")
-    config = bench_config("fma_bench", "large", {"features.shard_size": shard_size, "features.max_shards": max_shards})
+    folder = fma_folder(tmp_path / "fma", n_tracks, "large")
+    config = bench_config("fma_bench", "large", folder, {"features.shard_size": shard_size, "features.max_shards": max_shards})
     result = snakemake(tmp_path, config, "results/fma_bench/tracks.parquet")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     metadata = pq.read_schema(tmp_path / "results/fma_bench/tracks.parquet").metadata
@@ -36,3 +36,4 @@ def test_plan_of_an_fma_selection_has_a_job_per_capped_shard(tmp_path):
     assert jobs["decode_audio"] == max_shards
     assert jobs["compute_features"] == max_shards * len(audio_features)
     assert jobs["select_tracks"] == 0  # the checkpoint ran; nothing upstream of it reruns
+    assert jobs["download_archive"] == jobs["extract_archive"] == 0  # FMA's layout on disk
