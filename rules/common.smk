@@ -15,7 +15,6 @@ sys.path.insert(0, _SOURCE)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
 from musiclust.text.store import text_feature_path
-from musiclust.cluster.algorithms import evaluation_mem_mb
 from musiclust.representations.streaming import declared_mem_mb
 from musiclust.tables import shards_size
 from musiclust.config_validation import ConfigError, load_schema, validate_config
@@ -301,6 +300,10 @@ def evaluation_mem(wildcards, input):
     """An evaluation's memory: its latents' size, and pairwise distances for agglomerative."""
     if not os.path.exists(input.latents):
         raise FileNotFoundError(2, "latents not written yet", input.latents)
+    # Imported here, for a job about to run: scikit-learn takes about a second to load, which
+    # every start-up (a no-op rerun too) would pay.
+    from musiclust.cluster.algorithms import evaluation_mem_mb
+
     n_tracks, shape = shards_size([input.latents], "mean")
     return evaluation_mem_mb(n_tracks, int(shape[0]), config["clustering"]["algorithms"])
 

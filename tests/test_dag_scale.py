@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pyarrow.parquet as pq
 
 from benchmarks.dag import bench_config, fma_folder
 from musiclust.data.selection import shard_layout
 from musiclust.representations.registry import AUDIO_FEATURES
-from tests.conftest import planned_jobs, snakemake
+from tests.conftest import ROOT, SNAKEMAKE, planned_jobs, snakemake
 
 
 def test_shard_layout_grows_shards_past_the_cap():
@@ -37,3 +39,14 @@ def test_plan_of_an_fma_selection_has_a_job_per_capped_shard(tmp_path):
     assert jobs["compute_features"] == max_shards * len(audio_features)
     assert jobs["select_tracks"] == 0  # the checkpoint ran; nothing upstream of it reruns
     assert jobs["download_archive"] == jobs["extract_archive"] == 0  # FMA's layout on disk
+
+
+def test_the_workflow_starts_without_the_heavy_libraries():
+    """Every snakemake start (a no-op rerun: 1.5 CPU-s) parses the rules; scikit-learn, torch and
+    sentence-transformers, a second or more each, load only in the jobs that use them."""
+    result = subprocess.run([sys.executable, "-X", "importtime", str(SNAKEMAKE), "-s", str(ROOT / "Snakefile"),
+                             "--list-rules"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "musiclust.representations.registry" in imported  # the rules were read
+    assert not {"sklearn", "torch", "sentence_transformers"} & imported
