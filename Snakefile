@@ -9,6 +9,7 @@ configfile: "config.yaml"
 
 
 include: "rules/common.smk"
+include: "rules/priorities.smk"
 include: "rules/data.smk"
 include: "rules/text.smk"
 include: "rules/lyrics.smk"

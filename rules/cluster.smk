@@ -12,6 +12,7 @@ rule evaluate:
     params:
         algorithms=config["clustering"]["algorithms"],
         standardize=config["clustering"]["standardize"],
+    priority: evaluation_priority
     log:
         f"{RESULTS}/{{dataset}}/logs/evaluation/{{rep}}/seed-{{seed}}.log",
     resources:

@@ -316,6 +316,12 @@ def evaluation_files(wildcards):
     )
 
 
+def baseline_evaluation_files(dataset):
+    """Evaluations of the representations that train nothing (baselines, text), first seed on."""
+    reps = representations_of("baseline", dataset)
+    return [f"{dataset_dir(dataset)}/evaluation/{rep}/seed-{seed}.parquet" for rep in reps for seed in SEEDS]
+
+
 def learned_model_files(wildcards):
     base = f"{dataset_dir(wildcards.dataset)}/models"
     runs = [(rep, seed) for rep in representations_of("learned", wildcards.dataset) for seed in SEEDS]
@@ -330,6 +336,8 @@ def report_targets(dataset):
     targets = [f"{report_dir}/metrics.csv", f"{report_dir}/metrics.md", f"{report_dir}/failures.csv"]
     if representations_of("learned", dataset):
         targets += [f"{report_dir}/disentanglement.csv", f"{report_dir}/disentanglement.md"]
+    if baseline_evaluation_files(dataset):  # the baselines' numbers first (rules/priorities.smk)
+        targets.append(f"{report_dir}/baselines.md")
     # Summary tables and the page (which needs every figure): rules/report.smk.
     targets += [f"{report_dir}/summary.md", f"{report_dir}/summary.tex", f"{report_dir}/summary.csv",
                 f"{report_dir}/index.html"]

@@ -16,6 +16,7 @@ rule decode_audio:
         audio=config["audio"],
         spans=span_params(config["features"]),
     threads: config["features"]["threads"]
+    priority: PRIORITY["inputs"]
     log:
         f"{RESULTS}/{{dataset}}/logs/decode_audio/shard-{{shard}}.log",
     resources:
@@ -35,6 +36,7 @@ rule compute_features:
     params:
         settings=lambda wc: config["features"][wc.kind],
     threads: config["features"]["threads"]
+    priority: PRIORITY["inputs"]
     log:
         f"{RESULTS}/{{dataset}}/logs/features/{{kind}}/shard-{{shard}}.log",
     resources:

@@ -13,6 +13,7 @@ rule fetch_lyrics:
     params:
         lyrics=lambda wc: lyrics_spec(wc.dataset),
         cache=f"{RESOURCES}/lyrics/cache.sqlite",
+    priority: PRIORITY["inputs"]
     log:
         f"{RESULTS}/{{dataset}}/logs/fetch_lyrics.log",
     resources:

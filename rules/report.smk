@@ -31,6 +31,21 @@ rule metrics_table:
         "../workflow_scripts/metrics_table.py"
 
 
+# The baselines' numbers while the learned models train (rules/priorities.smk); metrics.md has all.
+rule baseline_table:
+    input:
+        evaluations=lambda wc: baseline_evaluation_files(wc.dataset),
+    output:
+        f"{RESULTS}/{{dataset}}/report/baselines.md",
+    priority: PRIORITY["baselines"]
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/baseline_table.log",
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/baseline_table.py"
+
+
 rule disentanglement_table:
     input:
         unpack(learned_model_files),

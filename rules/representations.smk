@@ -10,6 +10,7 @@ rule baseline_representation:
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
     wildcard_constraints:
         rep=alternatives(representations_of("baseline")),
+    priority: PRIORITY["baselines"]
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
         memory_budget_mb=MEMORY_BUDGET_MB,
@@ -43,6 +44,7 @@ rule train_model:
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
     wildcard_constraints:
         rep=alternatives(representations_of("learned")),
+    priority: PRIORITY["training"]
     params:
         spec=lambda wc: SPEC_PARAMS[wc.rep],
         defaults={k: v for k, v in TRAINING.items() if k not in TRAINING_RESOURCE_KEYS},
@@ -67,6 +69,7 @@ rule hybrid_representation:
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
     wildcard_constraints:
         rep=alternatives(representations_of("hybrid")),
+    priority: PRIORITY["baselines"]
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
     log:
@@ -88,6 +91,7 @@ rule table_features:
         f"{RESULTS}/{{dataset}}/features/table/shard-0.parquet",
     wildcard_constraints:
         dataset=alternatives(names_of("table")),
+    priority: PRIORITY["inputs"]
     log:
         f"{RESULTS}/{{dataset}}/logs/features/table.log",
     resources:

@@ -23,6 +23,7 @@ rule text_source:
         excluded=f"{RESULTS}/{{dataset}}/text/sources/{{source}}-excluded.csv",
     wildcard_constraints:
         source=alternatives(TEXT_SOURCES),
+    priority: PRIORITY["inputs"]
     log:
         f"{RESULTS}/{{dataset}}/logs/text/sources/{{source}}.log",
     resources:
@@ -45,6 +46,7 @@ rule embed_text:
     params:
         encoder=lambda wc: TEXT_ENCODERS[wc.encoder],
     threads: TEXT["threads"]
+    priority: PRIORITY["inputs"]
     log:
         f"{RESULTS}/{{dataset}}/logs/text/{{source}}-{{encoder}}.log",
     resources:

@@ -207,8 +207,10 @@ def test_schema_defaults_equal_the_library_defaults():
 def test_shipped_config_shows_defaults_or_deliberate_overrides():
     """config.yaml documents the main settings: where it spells a default, it is the schema's,
     except the overrides listed here on purpose."""
-    # 2 threads per feature job on a workstation (1 by default); the embeddings the demo builds (none).
-    overrides = {"features.threads", "text.embeddings"}
+    # The embeddings the demo builds (none); 1 thread per text job (2 by default: see config.yaml);
+    # a smaller demo corpus for a first run of a few minutes (README, "Quick start").
+    overrides = {"text.threads", "text.embeddings", "datasets.demo.demo.tracks_per_genre",
+                 "datasets.demo.demo.clip_seconds"}
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     shown_objects = dict(FILLED_OBJECTS)
     for algorithm, schema in PROPERTIES["clustering"]["properties"]["algorithms"]["properties"].items():

@@ -74,8 +74,9 @@ def test_dbscan_eps_reruns_only_dbscan_and_tables(demo_run):
     edited = copy.deepcopy(config)
     edited["clustering"]["algorithms"]["dbscan"]["eps"] = 2.5
     n_reps = len(expand_representations(config["representations"]))
-    # ... and the report's clustering figures, tables and page; not its training curves.
-    report = {"summary_tables": 1, "report_projections": 1, "report_metric_figures": 1, "report_page": 1}
+    # ... and the report's clustering figures, tables (the baselines' too) and page; not its training curves.
+    report = {"summary_tables": 1, "report_projections": 1, "report_metric_figures": 1, "report_page": 1,
+              "baseline_table": 1}
     assert planned_jobs(workdir, edited) == Counter({"evaluate": n_reps, "metrics_table": 1, "all": 1, **report})
 
 
@@ -97,6 +98,7 @@ def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
         "disentanglement_table": 1,
         "evaluate": len(mel_reps) + len(hybrids),
         "metrics_table": 1,
+        "baseline_table": 1,  # pca_mel's numbers
         "summary_tables": 1, "report_projections": 1, "report_model_figures": 1, "report_metric_figures": 1,
         "report_page": 1,
         "all": 1,

@@ -123,14 +123,14 @@ def failure_counts(failures: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["stage", "reason", "tracks", "example"])
 
 
-def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str) -> str:
+def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str, title: str | None = None) -> str:
     """The Markdown page: the summary table, what its marks mean, and what was left out."""
     tracks = int(metrics["n_tracks"].max()) if "n_tracks" in metrics and metrics["n_tracks"].notna().any() else 0
     summary = summary_table(metrics)
     conditioned = sorted(set(metrics.loc[metrics["saw_labels"], "representation"])) if "saw_labels" in metrics else []
     collapsed = sorted(set(metrics.loc[metrics["collapsed"], "representation"])) if "collapsed" in metrics else []
     lines = [
-        f"# Clustering metrics: {dataset}",
+        f"# {title or f'Clustering metrics: {dataset}'}",
         "",
         f"{tracks} tracks; mean ± std over seeds. Internal metrics (silhouette, Calinski–Harabasz, "
         "Davies–Bouldin) describe the clusters formed, noise left out; `coverage` is the share of tracks "
