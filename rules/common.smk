@@ -15,7 +15,7 @@ sys.path.insert(0, _SOURCE)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
 from musiclust.text.store import text_feature_path
-from musiclust.representations.streaming import declared_mem_mb
+from musiclust.representations.streaming import IN_MEMORY_COPIES, declared_mem_mb
 from musiclust.tables import shards_size
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name, fma_archive_sources
@@ -280,7 +280,7 @@ def hybrid_parts(wildcards):
     return [f"{base}/{part}/seed-{wildcards.seed}/latents.parquet" for part in REPRESENTATIONS[wildcards.rep]["parts"]]
 
 
-MEMORY_BUDGET_MB = config["resources"].get("memory_budget_mb")  # absent: no budget
+MEMORY_BUDGET_MB = config["resources"]["memory_budget_mb"]
 
 
 def representation_mem_mb(copies, floor=lambda wc: 0):

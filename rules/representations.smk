@@ -17,7 +17,7 @@ rule baseline_representation:
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
-        mem_mb=representation_mem_mb(copies=3),
+        mem_mb=representation_mem_mb(copies=IN_MEMORY_COPIES),
         runtime=resources_for("runtime_min"),
     conda:
         "../envs/musiclust.yaml"

@@ -12,7 +12,7 @@ log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
 # Over the memory budget, the features are memory-mapped from a copy beside the outputs. The
 # budget comes from config, not params: it changes where the rows live, not the model.
-budget = MemoryBudget(snakemake.config["resources"].get("memory_budget_mb"))  # absent: no budget
+budget = MemoryBudget(snakemake.config["resources"]["memory_budget_mb"])
 spill = Path(snakemake.output.checkpoint).with_name("features.npy")
 ids, features = load_features(list(snakemake.input.features), spec["features"], budget, spill)
 if spill.exists():
