@@ -117,7 +117,7 @@ checkpoint select_tracks:
         audio_archive=lambda wc: audio_archive(wc.dataset),
         folder=lambda wc: DATASETS[wc.dataset].get("path"),
         metadata_csv=lambda wc: DATASETS[wc.dataset].get("metadata_csv"),
-        missing_files=lambda wc: DATASETS[wc.dataset].get("missing_files"),  # (folders only)
+        missing_files=lambda wc: DATASETS[wc.dataset]["missing_files"],  # (read for folders only)
         selection=lambda wc: DATASETS[wc.dataset]["selection"],
         shard_size=config["features"]["shard_size"],
         max_shards=config["features"]["max_shards"],

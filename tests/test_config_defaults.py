@@ -12,7 +12,7 @@ import yaml
 
 from musiclust.cluster.algorithms import DEFAULTS as ALGORITHM_DEFAULTS
 from musiclust.config_defaults import fill_defaults, schema_defaults
-from musiclust.config_validation import load_schema, validate_config
+from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.demo.plan import DemoSpec
 from musiclust.data.download import download_file
 from musiclust.data.selection import Selection
@@ -98,7 +98,6 @@ def test_minimal_config_gets_every_default():
     # (they would override the `training:` block).
     assert config["datasets"]["demo"]["demo"]["n_genres"] == 6
     assert config["representations"]["vae_mfcc"]["training"] == {"epochs": 2, "batch_size": 8}
-    assert "missing_files" not in config["datasets"]["demo"]  # a folder's key only
     # The filled config is valid, and filling is idempotent.
     again = copy.deepcopy(config)
     validate_config(again, SCHEMA)
@@ -106,7 +105,7 @@ def test_minimal_config_gets_every_default():
 
 
 def test_defaults_by_branch_and_kind():
-    """if/then branches fill by what holds: a folder's missing_files, an encoder's settings by kind."""
+    """if/then branches fill by what holds: an encoder's settings by its kind."""
     config = minimal_config()
     config["datasets"]["mine"] = {"kind": "folder", "path": "/nowhere"}
     config["text"] = {"encoders": {"st": {"kind": "sentence_transformers"}, "tf": {"kind": "tfidf_svd"}}}
@@ -120,6 +119,17 @@ def test_defaults_by_branch_and_kind():
     assert config["text"]["encoders"]["tf"]["n_components"] == 384 and "model" not in config["text"]["encoders"]["tf"]
     assert config["clustering"]["algorithms"]["hdbscan"] == {"min_cluster_size": 5, "min_samples": 3}
     assert "dbscan" not in config["clustering"]["algorithms"]  # an algorithm runs only where named
+
+
+def test_missing_files_warn_is_a_folder_setting():
+    """Every dataset gets missing_files: error (what a non-folder does anyway); warn only on a folder."""
+    config = minimal_config()
+    config["datasets"]["fma_small"] = {"kind": "fma", "size": "small", "missing_files": "warn"}
+    with pytest.raises(ConfigError, match=r"datasets\.fma_small\.missing_files: only a folder dataset"):
+        validate_config(config, SCHEMA)
+    config["datasets"]["fma_small"]["missing_files"] = "error"
+    validate_config(config, SCHEMA)
+    assert config["datasets"]["demo"]["missing_files"] == "error"
 
 
 def test_minimal_config_plans_a_dry_run(tmp_path):

@@ -119,7 +119,7 @@ def _cross_checks(config: Mapping) -> list[str]:
     problems += part_problems(expand_representations(config["representations"]))
     for name, spec in datasets.items():
         problems += archive_source_problems(name, spec)
-        if "missing_files" in spec and spec["kind"] != "folder":
+        if spec["missing_files"] != "error" and spec["kind"] != "folder":  # (error: the default, harmless)
             problems.append(f"datasets.{name}.missing_files: only a folder dataset has a CSV naming files")
     if config["dataset"] in datasets:
         problems += _k_checks(config["dataset"], datasets[config["dataset"]], config["clustering"]["algorithms"])
