@@ -104,6 +104,20 @@ def test_minimal_config_gets_every_default():
     assert again == config
 
 
+def test_a_default_spelled_out_or_left_out_is_the_same_config():
+    """So that writing or deleting a key at its default changes no params (reruns nothing)."""
+    shipped = yaml.safe_load((ROOT / "config.yaml").read_text())
+    shorter = copy.deepcopy(shipped)
+    del shorter["clustering"]["algorithms"]["kmeans"]["n_init"], shorter["training"]["free_bits"]
+    del shorter["features"]["mel"]["n_mels"], shorter["report"]
+    longer = copy.deepcopy(shipped)
+    longer["clustering"]["algorithms"]["gmm"]["n_init"] = 1
+    longer["training"]["weight_decay"] = 0.0
+    for config in (shipped, shorter, longer):
+        validate_config(config, SCHEMA)
+    assert shorter == shipped == longer
+
+
 def test_defaults_by_branch_and_kind():
     """if/then branches fill by what holds: an encoder's settings by its kind."""
     config = minimal_config()
