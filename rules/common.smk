@@ -15,7 +15,7 @@ sys.path.insert(0, _SOURCE)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get("PYTHONPATH")) if p))
 
 from musiclust.text.store import text_feature_path
-from musiclust.representations.streaming import IN_MEMORY_COPIES, declared_mem_mb
+from musiclust.representations.streaming import BASE_MB, IN_MEMORY_COPIES, declared_mem_mb
 from musiclust.tables import shards_size
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name, fma_archive_sources
@@ -289,8 +289,13 @@ def representation_mem_mb(copies, floor=lambda wc: 0):
     the job streams; at least `floor(wildcards)` (README, "Memory")."""
 
     def mem_mb(wildcards, input):
-        paths = input.features if "features" in input.keys() else input
-        need = declared_mem_mb(list(paths), REPRESENTATIONS[wildcards.rep]["features"], MEMORY_BUDGET_MB, copies)
+        features = input.get("features", [])
+        paths = [features] if isinstance(features, str) else list(features)
+        if not paths or f"{dataset_dir(wildcards.dataset)}/tracks.parquet" in paths:
+            # Planned while the selection checkpoint is still to (re)run: Snakemake stands its
+            # output in for the features, and asks again once the shards are known.
+            return max(floor(wildcards), BASE_MB)
+        need = declared_mem_mb(paths, REPRESENTATIONS[wildcards.rep]["features"], MEMORY_BUDGET_MB, copies)
         return max(need, floor(wildcards))
 
     return mem_mb

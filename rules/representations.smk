@@ -5,7 +5,7 @@
 
 rule baseline_representation:
     input:
-        representation_features,
+        features=representation_features,
     output:
         latents=f"{RESULTS}/{{dataset}}/models/{{rep}}/seed-{{seed}}/latents.parquet",
     wildcard_constraints:

@@ -80,6 +80,16 @@ def test_dbscan_eps_reruns_only_dbscan_and_tables(demo_run):
     assert planned_jobs(workdir, edited) == Counter({"evaluate": n_reps, "metrics_table": 1, "all": 1, **report})
 
 
+def test_a_selection_edit_plans_from_selection_on(demo_run):
+    """Until selection has rerun, its output stands in for the shards: planning must not read it
+    as features (declared memory is asked again once the shards are known)."""
+    workdir, config = demo_run
+    edited = copy.deepcopy(config)
+    edited["datasets"]["demo"]["selection"]["seed"] = config["datasets"]["demo"]["selection"]["seed"] + 1
+    jobs = planned_jobs(workdir, edited)
+    assert jobs["select_tracks"] == 1 and "generate_demo_archives" not in jobs
+
+
 def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
     workdir, config = demo_run
     edited = copy.deepcopy(config)

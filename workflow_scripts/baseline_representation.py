@@ -8,7 +8,7 @@ from musiclust.representations.streaming import MemoryBudget
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
 seed = int(snakemake.wildcards.seed)
-ids, vectors, model = fit_baseline(spec, list(snakemake.input), seed, MemoryBudget(snakemake.params.memory_budget_mb))
+ids, vectors, model = fit_baseline(spec, list(snakemake.input.features), seed, MemoryBudget(snakemake.params.memory_budget_mb))
 info = {**model.info(), "representation": snakemake.wildcards.rep, "features": spec["features"], "seed": seed,
         "latent_dim": int(vectors.shape[1])}
 write_latents(snakemake.output.latents, ids, vectors, info=info)
