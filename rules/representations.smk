@@ -54,6 +54,9 @@ rule train_model:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
         mem_mb=representation_mem_mb(copies=2, floor=lambda wc: TRAINING_OF[wc.rep]["mem_mb"]),
+        # A resource, not a param: it moves where the rows live (memory or a memory map), not
+        # the model, so editing it reruns nothing.
+        memory_budget_mb=MEMORY_BUDGET_MB,
         runtime=lambda wc: TRAINING_OF[wc.rep]["runtime_min"],
         gpu=lambda wc: TRAINING_OF[wc.rep]["gpus"],
     conda:

@@ -11,8 +11,8 @@ from musiclust.representations.streaming import MemoryBudget, load_features
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
 # Over the memory budget, the features are memory-mapped from a copy beside the outputs. The
-# budget comes from config, not params: it changes where the rows live, not the model.
-budget = MemoryBudget(snakemake.config["resources"]["memory_budget_mb"])
+# budget is a resource of the rule (rules/representations.smk), so editing it reruns nothing.
+budget = MemoryBudget(snakemake.resources.memory_budget_mb)
 spill = Path(snakemake.output.checkpoint).with_name("features.npy")
 ids, features = load_features(list(snakemake.input.features), spec["features"], budget, spill)
 if spill.exists():
