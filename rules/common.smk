@@ -289,8 +289,8 @@ def representation_mem_mb(copies, floor=lambda wc: 0):
     the job streams; at least `floor(wildcards)` (README, "Memory")."""
 
     def mem_mb(wildcards, input):
-        features = input.get("features", [])
-        paths = [features] if isinstance(features, str) else list(features)
+        features = input.get("features")  # None while the selection checkpoint is pending
+        paths = [] if features is None else [features] if isinstance(features, str) else list(features)
         if not paths or f"{dataset_dir(wildcards.dataset)}/tracks.parquet" in paths:
             # Planned while the selection checkpoint is still to (re)run: Snakemake stands its
             # output in for the features, and asks again once the shards are known.
