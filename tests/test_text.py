@@ -231,10 +231,14 @@ def test_config_checks_that_text_embeddings_name_a_defined_encoder() -> None:
     from musiclust.config_validation import _text_checks
 
     text = {"encoders": {"minilm": {"kind": "sentence_transformers"}}, "embeddings": ["metadata-minilm", "lyrics-bert"]}
-    representations = {"pca_mel": {"features": "mel"}, "text_pca": {"features": "lyrics_or_metadata-tfidf"},
-                       "text_vae": {"features": "metadata-minilm"}}
+    representations = {"pca_mel": {"family": "pca", "features": "mel"},
+                       "text_pca": {"family": "pca", "features": "lyrics_or_metadata-tfidf"},
+                       "text_vae": {"family": "vae", "features": "metadata-minilm"},
+                       "fused": {"family": "multimodal_vae", "features": "mfcc_stats", "text": "lyrics-bert"}}
     assert _text_checks(text, representations) == [
         "text.embeddings: 'lyrics-bert' uses encoder 'bert', not defined under text.encoders (defined: minilm)",
         "representations.text_pca.features: 'lyrics_or_metadata-tfidf' uses encoder 'tfidf', not defined under "
         "text.encoders (defined: minilm)",
+        "representations.fused.text: 'lyrics-bert' uses encoder 'bert', not defined under text.encoders "
+        "(defined: minilm)",
     ]

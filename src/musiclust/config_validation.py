@@ -23,7 +23,6 @@ from musiclust.representations.registry import (
     MULTIMODAL_FAMILIES,
     TABLE_FEATURES,
     expand_representations,
-    feature_inputs,
     feature_source,
     part_problems,
 )
@@ -143,8 +142,8 @@ def _text_checks(text: Mapping, representations: Mapping) -> list[str]:
 
     encoders = text["encoders"]
     wanted = [("text.embeddings", name) for name in text["embeddings"]]
-    wanted += [(f"representations.{rep}.features", features) for rep, spec in representations.items()
-               for features in feature_inputs(spec) if parse_text_feature(str(features))]
+    wanted += [(f"representations.{rep}.{key}", spec[key]) for rep, spec in representations.items()
+               for key in ("features", "text") if parse_text_feature(str(spec.get(key)))]
     return [
         f"{key}: {name!r} uses encoder {name.split('-', 1)[1]!r}, not defined under text.encoders "
         f"(defined: {', '.join(sorted(encoders)) or 'none'})"
