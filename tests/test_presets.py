@@ -22,16 +22,18 @@ PRESETS = ROOT / "presets"
 EXPECTED = {
     "task1_lyrics.yaml": ({"text_vae_lyrics", "text_pca_lyrics"}, {"kmeans"}),
     "task2_audio_text.yaml": (
-        {"conv_vae_mel", "conv_ae_mel", "pca_mel", "pca_text_metadata"},
+        {"conv_vae_mel", "conv_ae_mel", "pca_mel", "pca_text_metadata", "hybrid_mel_metadata",
+         "hybrid_mel_metadata_weighted"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "task3_conditional.yaml": (
-        {"cvae_mel", "pca_mel", "conv_ae_mel", "pca_text_metadata"},
+        {"cvae_mel", "pca_mel", "conv_ae_mel", "pca_text_metadata", "hybrid_cvae_metadata"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "study2_easy.yaml": ({"vae_mfcc", "pca_mfcc"}, {"kmeans"}),
     "study2_medium.yaml": (
-        {"conv_vae_mfcc2d", "vae_mfcc", "text_lyrics", "text_lyrics_tfidf"},
+        {"conv_vae_mfcc2d", "vae_mfcc", "text_lyrics", "text_lyrics_tfidf", "multimodal_vae_concat",
+         "multimodal_vae_poe"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "study2_hard.yaml": (
