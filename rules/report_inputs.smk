@@ -54,6 +54,7 @@ def page_inputs(wildcards):
         "metrics": f"{base}/report/metrics.csv",
         "failures": f"{base}/report/failures.csv",
         "tracks": f"{base}/tracks.parquet",
+        "selection": f"{base}/selection.json",
     }
     if representations_of("learned", wildcards.dataset):
         inputs["model_figures"] = f"{base}/report/figures/models"

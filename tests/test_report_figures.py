@@ -159,6 +159,21 @@ def test_page_is_self_contained_and_has_every_section(tmp_path):
                               lyrics=pd.DataFrame({"track_id": [1, 2], "status": ["found", "instrumental"]}),
                               tables=[], figures=[])
     assert "Lyrics coverage" in with_lyrics and "1 of 2 tracks have lyrics (50%)" in with_lyrics
+    assert "<h3>Selection</h3>" not in with_lyrics  # (no selection.json given)
+
+
+def test_page_shows_what_selection_did(tmp_path):
+    tracks = pd.DataFrame({"track_id": [1, 2], "genre": ["Rock", "Pop"]})
+    failures = pd.DataFrame(columns=["track_id", "stage", "reason", "detail"])
+    selection = {"funnel": [{"step": "the dataset", "tracks": 5}, {"step": "selection.genres ['Rock', 'Pop']",
+                                                                    "tracks": 2}],
+                 "shortfalls": {"Pop": 3}, "total_shortfall": None,
+                 "missing_files": [{"line": 4, "file": "gone.mp3"}]}
+    html = render_page(dataset="mine", config={}, tracks=tracks, failures=failures, lyrics=None, tables=[],
+                       figures=[], selection=selection)
+    assert "<h3>Selection</h3>" in html and "selection.genres [&#x27;Rock&#x27;, &#x27;Pop&#x27;]" in html
+    assert "<td>Pop</td><td>3</td>" in html
+    assert "1 rows of the metadata CSV name no file" in html and "<td>gone.mp3</td>" in html
 
 
 def test_every_figure_kind_has_a_caption():

@@ -40,8 +40,8 @@ def test_report_holds_tables_figures_and_page(demo_run):
     page = (report / "index.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == len(list(figures.rglob("*.png")))
     # (the demo's broken files: an empty file, a truncated MP3 and an HTML page, README "Datasets")
-    for text in ("Lyrics coverage", "Tracks left out", "truncated", "not audio", "Run config", "Clustering results",
-                 "Disentanglement"):
+    for text in ("Lyrics coverage", "Selection", "tracks with a genre label", "Tracks left out", "truncated",
+                 "not audio", "Run config", "Clustering results", "Disentanglement"):
         assert text in page, text
 
 

@@ -1,5 +1,6 @@
 """Rule report_page: results/{dataset}/report/index.html, one self-contained page."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,7 @@ figures = [Figure(*describe_figure(f["kind"], f["name"], f["method"], snakemake.
 lyrics = pd.read_parquet(snakemake.input.lyrics, columns=["track_id", "status"]) if "lyrics" in snakemake.input.keys() else None
 page = render_page(dataset=snakemake.wildcards.dataset, config=snakemake.params.config,
                    tracks=pd.read_parquet(snakemake.input.tracks),
-                   failures=pd.read_csv(snakemake.input.failures), lyrics=lyrics, tables=tables, figures=figures)
+                   failures=pd.read_csv(snakemake.input.failures), lyrics=lyrics, tables=tables, figures=figures,
+                   selection=json.loads(Path(snakemake.input.selection).read_text(encoding="utf-8")))
 Path(snakemake.output[0]).write_text(page, encoding="utf-8")
 log.info("%d figures, %d tables, %.1f MB", len(figures), len(tables), len(page) / 1e6)

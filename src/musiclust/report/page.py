@@ -62,10 +62,30 @@ def html_table(frame: pd.DataFrame, marked_column: str | None = None) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def dataset_summary(tracks: pd.DataFrame, failures: pd.DataFrame, lyrics: pd.DataFrame | None) -> str:
-    """Tracks, genres, tracks left out (by stage and reason), lyrics coverage."""
+def selection_summary(selection: Mapping) -> str:
+    """What selection was asked and what each filter left (selection.json), its shortfalls per
+    genre and a folder CSV's rows naming no file."""
+    parts = ["<h3>Selection</h3>", html_table(pd.DataFrame(selection.get("funnel") or [], columns=["step", "tracks"]))]
+    shortfalls = selection.get("shortfalls") or {}
+    if shortfalls:
+        parts.append("<p>Fewer tracks than asked in these genres:</p>"
+                     + html_table(pd.DataFrame([{"genre": g, "short by": n} for g, n in shortfalls.items()])))
+    if selection.get("total_shortfall"):
+        parts.append(f"<p>{selection['total_shortfall']} tracks fewer than selection.tracks asked.</p>")
+    missing = selection.get("missing_files") or []
+    if missing:
+        parts.append(f"<p>{len(missing)} rows of the metadata CSV name no file in the folder:</p>"
+                     + html_table(pd.DataFrame(missing)))
+    return "\n".join(parts)
+
+
+def dataset_summary(tracks: pd.DataFrame, failures: pd.DataFrame, lyrics: pd.DataFrame | None,
+                    selection: Mapping | None = None) -> str:
+    """Tracks, how selection got them, genres, tracks left out (by stage and reason), lyrics coverage."""
     parts = [f"<p>{len(tracks)} tracks selected; {len(failures)} left out; "
              f"{len(tracks) - failures['track_id'].isin(tracks['track_id']).sum()} used.</p>"]
+    if selection is not None:
+        parts.append(selection_summary(selection))
     if "genre" in tracks:
         genres = tracks["genre"].fillna("(unknown)").value_counts().rename_axis("genre").reset_index(name="tracks")
         parts.append(f"<h3>Genres ({len(genres)})</h3>" + html_table(genres))
@@ -88,10 +108,10 @@ def _section_id(name: str) -> str:
 
 def render_page(*, dataset: str, config: Mapping, tracks: pd.DataFrame, failures: pd.DataFrame,
                 lyrics: pd.DataFrame | None, tables: Sequence[tuple[str, str, pd.DataFrame]],
-                figures: Sequence[Figure]) -> str:
+                figures: Sequence[Figure], selection: Mapping | None = None) -> str:
     """The page. ``tables``: (title, note, frame); frames with a ``marks`` column have their
-    marked rows highlighted."""
-    sections: list[tuple[str, str]] = [("Dataset", dataset_summary(tracks, failures, lyrics))]
+    marked rows highlighted. ``selection``: selection.json's report, when there is one."""
+    sections: list[tuple[str, str]] = [("Dataset", dataset_summary(tracks, failures, lyrics, selection))]
     table_html = []
     for title, note, frame in tables:
         table_html.append(f"<h3>{html.escape(title)}</h3><p class=\"note\">{html.escape(note)}</p>"
