@@ -61,8 +61,9 @@ RESOURCES = config["resources_dir"]
 DATASETS = config["datasets"]
 # β sweeps expanded: one representation per β.
 REPRESENTATIONS = expand_representations(config["representations"])
-if part_problems(REPRESENTATIONS):  # (after `only:`, which may have left a hybrid's part out)
-    raise WorkflowError("invalid config:\n  " + "\n  ".join(part_problems(REPRESENTATIONS)))
+_PART_PROBLEMS = part_problems(REPRESENTATIONS)  # (after `only:`, which may have left a hybrid's part out)
+if _PART_PROBLEMS:
+    raise WorkflowError("invalid config:\n  " + "\n  ".join(_PART_PROBLEMS))
 SEEDS = config["seeds"]
 TRAINING = config["training"]
 
@@ -150,7 +151,7 @@ def needs_audio(dataset):
     """Whether a representation the dataset builds reads audio features: if none does (FMA's
     features.csv, text), no audio archive is fetched and no audio job is planned."""
     specs = [REPRESENTATIONS[rep] for rep in representations_for(REPRESENTATIONS, DATASETS[dataset]["kind"])]
-    return any(feature_source(spec["features"]) == "audio" for spec in specs if "features" in spec)
+    return any(feature_source(features) == "audio" for spec in specs for features in feature_inputs(spec))
 
 
 def folder_manifest_path(dataset):
@@ -252,12 +253,11 @@ def failure_shards(wildcards):
 
 
 def feature_files(features, dataset):
-    if feature_source(features) == "table":
-        return [f"{dataset_dir(dataset)}/features/{TABLE_FEATURES}/shard-0.parquet"]
-    if feature_source(features) == "text":
+    source = feature_source(features)
+    if source == "text":
         return [text_feature_path(dataset_dir(dataset), features)]
-    if feature_source(features) == FMA_FEATURES:
-        return [f"{dataset_dir(dataset)}/features/{FMA_FEATURES}/shard-0.parquet"]
+    if source in (TABLE_FEATURES, FMA_FEATURES):  # a table's columns: one shard
+        return [f"{dataset_dir(dataset)}/features/{features}/shard-0.parquet"]
     return feature_shards(features, dataset)
 
 
