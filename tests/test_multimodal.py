@@ -291,3 +291,48 @@ def test_text_weight_scales_the_text_squared_error_only(fusion: str) -> None:
     assert audio_w == pytest.approx(audio_1) and text_w == pytest.approx(0.25 * text_1)
     with pytest.raises(ValueError, match="text_weight must be a positive number"):
         _model(fusion, text_weight=0)
+
+
+@pytest.mark.parametrize("text_weight", [1.0, 0.104, 3.0])
+def test_heldout_elbo_is_that_of_the_weighted_likelihood(text_weight: float) -> None:
+    """With text_weight w the text's decoder is a Gaussian of variance 1/(2w) (audio's: ½): the
+    held-out negative ELBO is −log N(x; x̂, σ²) summed over the observed elements, plus KL,
+    written here with torch.distributions, so models of different weights compare."""
+    model = _model("poe", text_weight=text_weight).eval()
+    present = [True, False, True, True, False, True]
+    x = _packed(present)
+    scores = heldout_scores(model, x, None, len(x), torch.device("cpu"), seed=3)
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        noise = torch.Generator().manual_seed(3)  # the same single draw heldout_scores takes
+        z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=noise)
+        decoded = model.decode(z)
+        audio, text = slice(0, 10), slice(10, 10 + TEXT_DIM)
+        audio_nll = -torch.distributions.Normal(decoded[:, audio], math.sqrt(0.5)).log_prob(x[:, audio]).sum(1)
+        text_sd = math.sqrt(1 / (2 * text_weight))
+        text_nll = -torch.distributions.Normal(decoded[:, text], text_sd).log_prob(x[:, text]).sum(1)
+        text_nll = torch.where(torch.tensor(present), text_nll, torch.zeros_like(text_nll))
+        posterior = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        kl = torch.distributions.kl_divergence(posterior, torch.distributions.Normal(0.0, 1.0)).sum(1)
+    expected = float((audio_nll + text_nll + kl).mean())
+    assert scores["heldout_neg_elbo"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_poe_clamps_extreme_log_variances() -> None:
+    """An expert's log-variance of ∓200 (precision exp(200): float32 overflow) gives a finite
+    posterior, as certain as the clamp allows and centred on that expert."""
+    from musiclust.models.multimodal import _product_of_experts
+
+    mu = torch.full((2, 3), 2.0)
+    present = torch.tensor([True, True])
+    sure = (mu, torch.full((2, 3), -200.0), present)
+    vague = (torch.zeros(2, 3), torch.full((2, 3), 200.0), present)
+    mean, logvar = _product_of_experts([sure, vague])
+    assert torch.isfinite(mean).all() and torch.isfinite(logvar).all()
+    assert torch.allclose(mean, mu, atol=1e-6)
+    assert (logvar < -10).all()  # as certain as the clamp allows
+    model = _model("poe").eval()
+    with torch.no_grad():
+        model.audio_logvar.bias.fill_(-1e4)
+        latent, latent_logvar = model.encode(_packed([True, False, True]))
+    assert torch.isfinite(latent).all() and torch.isfinite(latent_logvar).all()

@@ -10,6 +10,8 @@ audio; an MLP for text), one decoder per modality from the shared latent. Two fu
   ``(mu_m, logvar_m)``, the prior N(0, I) is one more expert, and the posterior has precision
   ``T = 1 + Σ_m present_m·exp(−logvar_m)``, mean ``Σ_m present_m·mu_m·exp(−logvar_m) / T`` and
   ``logvar = −log T``. A track without text is encoded by its audio expert and the prior alone.
+  Each expert's log-variance is clamped to ``±POE_LOGVAR_LIMIT`` first, so that an extreme one
+  cannot overflow its precision (``exp(88)`` is float32's largest).
 
 **Packed input.** To go through the shared trainer (seeding, checkpoints, resume, held-out
 scores) unchanged, a track is one vector ``[audio flattened | text (text_dim) | text_present]``
@@ -33,7 +35,10 @@ elements: a 384-d text embedding against 40 MFCC statistics counts ten to one, a
 then follows the text. ``text_weight`` multiplies the text's squared error (1: the plain ELBO,
 as the second study; ``audio_size / text_dim``: both modalities count the same). It scales the
 text residual by ``√text_weight`` inside ``reconstruct``, so the loss and held-out scores see
-the weighted error and nothing else changes.
+the weighted error. Weighing the text's squared error by ``w`` makes its Gaussian decoder's
+variance ``1/(2w)``, whose normalising term ``½·log(π/w)`` per text element
+``log_normaliser`` gives, so the held-out ELBO is that of the weighted likelihood and models of
+different weights compare.
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ from .mlp_vae import mlp_layers
 
 FAMILY = "multimodal_vae"
 FUSIONS = ("poe", "concat")
+# Experts' log-variances are clamped to ±this before their precisions exp(−logvar) are taken:
+# exp(20) ≈ 5e8 stays far from float32's overflow even summed and multiplied by a mean.
+POE_LOGVAR_LIMIT = 20.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,7 @@ def _product_of_experts(experts: list[tuple[Tensor, Tensor, Tensor]]) -> tuple[T
     weighted_mean = torch.zeros_like(experts[0][0])
     for mu, logvar, present in experts:
         # where, not a product: a hidden expert contributes exactly nothing.
+        logvar = logvar.clamp(-POE_LOGVAR_LIMIT, POE_LOGVAR_LIMIT)
         expert_precision = torch.where(present.unsqueeze(1), torch.exp(-logvar), torch.zeros_like(logvar))
         precision = precision + expert_precision
         weighted_mean = weighted_mean + expert_precision * mu
@@ -259,6 +268,14 @@ class MultimodalVAE(LatentAutoencoder):
     def observed_elements(self, x: Tensor) -> Tensor:
         """Per track, how many input elements exist: the audio, plus the text if present."""
         return self.audio_size + self.text_dim * self.split(x)[2].to(x.dtype)
+
+    def log_normaliser(self, x: Tensor) -> Tensor:
+        """Per track, the normalising term (nats) of the Gaussian likelihood whose negative log
+        is the weighted squared error: ½·log π per audio element (variance ½) and ½·log(π/w)
+        per text element of a track with text (variance 1/(2w), ``w = text_weight``)."""
+        present = self.split(x)[2].to(x.dtype)
+        return 0.5 * math.log(math.pi) * self.observed_elements(x) \
+            - 0.5 * math.log(self.text_weight) * self.text_dim * present
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> AutoencoderOutput:
         mu, logvar = self.encode(x, labels)

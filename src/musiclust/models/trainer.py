@@ -181,14 +181,16 @@ def heldout_scores(model: LatentAutoencoder, data: torch.Tensor, labels: torch.T
                    device: torch.device, seed: int) -> dict[str, float]:
     """Per-track means on rows the model never trained on: summed squared error, KL, and the
     negative ELBO ``SSE + KL + (D/2)·log π`` in nats (the Gaussian decoder of variance ½ that
-    ``‖x − x̂‖² + KL`` is the likelihood of; D: the track's observed elements), estimated with
+    ``‖x − x̂‖² + KL`` is the likelihood of; D: the track's observed elements; a model that
+    weighs its elements gives its own normalising term, ``log_normaliser``), estimated with
     one seeded sample of z per track."""
     noise = torch.Generator(device=device).manual_seed(seed)
-    sse = kl = elements = 0.0
+    sse = kl = normaliser = 0.0
     # A model whose inputs have absent parts (multimodal: a track without text) reconstructs
     # and counts only what exists; any other model, every element.
     reconstruct = getattr(model, "reconstruct", None) or (lambda x, z, y: model.decode(z, y))
-    observed = getattr(model, "observed_elements", None) or (lambda x: x.new_full((len(x),), math.prod(x.shape[1:])))
+    log_normaliser = getattr(model, "log_normaliser", None) or (
+        lambda x: x.new_full((len(x),), 0.5 * math.prod(x.shape[1:]) * math.log(math.pi)))
     model.eval()
     with torch.no_grad():
         for start in range(0, len(data), batch_size):
@@ -200,10 +202,10 @@ def heldout_scores(model: LatentAutoencoder, data: torch.Tensor, labels: torch.T
                 z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=noise, device=device)
                 kl += float(kl_per_dim(mu, logvar).sum())
             sse += float(reconstruction_error(reconstruct(x, z, y), x, "sum")) * len(x)
-            elements += float(observed(x).sum())
+            normaliser += float(log_normaliser(x).sum())
     n = len(data)
     return {"heldout_reconstruction": sse / n, "heldout_kl": kl / n,
-            "heldout_neg_elbo": (sse + kl + 0.5 * elements * math.log(math.pi)) / n}
+            "heldout_neg_elbo": (sse + kl + normaliser) / n}
 
 
 def _run_epoch(model: LatentAutoencoder, optimizer: torch.optim.Optimizer, data_t: torch.Tensor,
