@@ -14,7 +14,3 @@ def genres_of(tracks_path: str | Path, ids: np.ndarray) -> np.ndarray:
     table = read_table(tracks_path, columns=["track_id", "genre"]).to_pandas().set_index("track_id")
     genres = table["genre"].reindex(ids)
     return np.array([g if isinstance(g, str) else None for g in genres], dtype=object)
-
-
-def genre_count(genres: np.ndarray) -> int:
-    return len({g for g in genres if g is not None})

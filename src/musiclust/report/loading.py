@@ -5,7 +5,7 @@ The rules' adapters call these; a notebook can too. Nothing here draws or writes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -83,15 +83,3 @@ def latent_means(paths: Sequence[str | Path]) -> dict[str, np.ndarray]:
 def histories_by_seed(paths: Sequence[str | Path]) -> dict[int, pd.DataFrame]:
     """Seed (from the ``seed-{s}`` folder name) → history frame."""
     return {int(Path(path).parent.name.split("-", 1)[1]): read_history(path) for path in paths}
-
-
-def index_by_representation(paths: Sequence[str | Path], first_seed: int) -> Mapping[str, Path]:
-    """``.../{rep}/seed-{first_seed}.parquet`` (evaluations) or ``.../{rep}/seed-{s}/latents.parquet``
-    → rep, for files of the first seed."""
-    out = {}
-    for path in map(Path, paths):
-        folder = path.parent if path.name.startswith("seed-") else path.parent.parent
-        seed_part = path.stem if path.name.startswith("seed-") else path.parent.name
-        if seed_part == f"seed-{first_seed}":
-            out[folder.name] = path
-    return out
