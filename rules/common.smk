@@ -6,6 +6,7 @@ import sys
 
 import pyarrow.parquet as pq
 from snakemake.exceptions import WorkflowError
+from snakemake.utils import update_config
 
 # The library is importable by the rules and their jobs (local, conda or SLURM) whether or not
 # it was pip-installed: jobs inherit the environment of the snakemake process.
@@ -17,6 +18,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get
 from musiclust.text.store import text_feature_path
 from musiclust.representations.streaming import BASE_MB, IN_MEMORY_COPIES, declared_mem_mb
 from musiclust.tables import shards_size
+from musiclust.config_overrides import coerce_overrides
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name, fma_archive_sources
 from musiclust.representations.registry import (
@@ -32,8 +34,12 @@ from musiclust.representations.registry import (
     stage_of,
 )
 
+_SCHEMA = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
+# `--config` values inside lists and mappings arrive as text: read them as a config file would
+# where the schema types them (musiclust.config_overrides), then merge them over it again.
+update_config(config, coerce_overrides(workflow.config_settings.config, _SCHEMA))
 try:
-    validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
+    validate_config(config, _SCHEMA)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
