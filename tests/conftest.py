@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +24,36 @@ def write_tone(path, seconds: float, sample_rate: int = 44100, frequency: float 
     signal = amplitude * np.sin(2 * np.pi * frequency * t) + noise * rng.standard_normal(t.size)
     sf.write(path, signal.astype(np.float32), sample_rate, format=fmt)
     return path
+
+
+# --------------------------------------------------------------------------- system packages
+
+# Tests install Debian packages (Slurm, Chromium) only when this is set (.ci/run sets it): on a
+# researcher's workstation, `make test` as root must not change the system.
+INSTALL_PACKAGES_VARIABLE = "MUSICLUST_TEST_INSTALL_PACKAGES"
+
+
+def apt_install_or_skip(packages: list[str], missing: Callable[[], list[str]], what: str) -> None:
+    """Install Debian's ``packages`` with apt-get when ``missing()`` names programs that are not
+    there and the environment allows it; skip the test, saying why and how, when it does not."""
+    absent = missing()
+    if not absent:
+        return
+    why = f"{what} is not installed ({', '.join(absent)} missing)"
+    if os.environ.get(INSTALL_PACKAGES_VARIABLE) != "1":
+        pytest.skip(f"{why}; set {INSTALL_PACKAGES_VARIABLE}=1 to let the tests install Debian's "
+                    f"{' '.join(packages)} with apt-get as root (.ci/run does), or install them yourself")
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip(f"{why} and installing it needs root")
+    if shutil.which("apt-get") is None:
+        pytest.skip(f"{why} and there is no apt-get to install Debian's {' '.join(packages)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    lock = ["-o", "DPkg::Lock::Timeout=300"]
+    for command in (["apt-get", *lock, "update", "-qq"],
+                    ["apt-get", *lock, "install", "-y", "-qq", "--no-install-recommends", *packages]):
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+        assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+    assert not missing(), f"still missing after apt-get install: {missing()}"
 
 
 @pytest.fixture

@@ -21,29 +21,24 @@ import pytest
 from musiclust.report.loading import save_figure
 from musiclust.report.page import Figure, render_page
 from musiclust.report.training_curves import training_figure
+from tests.conftest import apt_install_or_skip
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--window-size=1280,2000", "--remote-debugging-pipe"]
 
 
-def find_chromium() -> str | None:
-    """A chromium binary; installs Debian's package (as root, with apt) when none is there."""
-    for name in ("chromium", "chromium-browser"):
-        if shutil.which(name):
-            return shutil.which(name)
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return None
-    try:
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], capture_output=True,
-                       timeout=600, check=False)
-        if not shutil.which("chromium"):
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=300, check=False)
-            subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], capture_output=True,
-                           timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return shutil.which("chromium")
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """A chromium binary; installs Debian's package when none is there and the tests may
+    (tests/conftest.py, apt_install_or_skip), else skips saying why. Session-scoped so that it
+    is asked before the demo run (pytest sets up wider scopes first)."""
+
+    def missing() -> list[str]:
+        return [] if shutil.which("chromium") or shutil.which("chromium-browser") else ["chromium"]
+
+    apt_install_or_skip(["chromium"], missing, "Chromium")
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class DevTools:
@@ -139,11 +134,8 @@ def console_errors(events: list[dict]) -> list[str]:
     return errors
 
 
-def inspect_page(page: Path, screenshot: Path, profile: Path) -> dict:
+def inspect_page(binary: str, page: Path, screenshot: Path, profile: Path) -> dict:
     """Load ``page`` in headless chromium; its console errors, tables, images and a screenshot."""
-    binary = find_chromium()
-    if binary is None:
-        pytest.skip("no chromium and none installable here (needs root and apt-get with Debian's chromium package)")
     browser = DevTools(binary, profile)
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -184,7 +176,7 @@ def check_page(facts: dict, min_images: int = 1) -> None:
     assert facts["sectionsFound"] and len(facts["sections"]) >= 3
 
 
-def test_page_of_plain_frames_in_a_browser(tmp_path):
+def test_page_of_plain_frames_in_a_browser(chromium, tmp_path):
     history = pd.DataFrame({"epoch": [1, 2, 3], "loss": [3.0, 2.0, 1.5], "reconstruction": [2.5, 1.6, 1.2],
                             "kl": [0.5, 0.4, 0.3], "beta": [0.3, 0.6, 1.0]})
     save_figure(training_figure({0: history}, "vae"), tmp_path / "training.png")
@@ -197,18 +189,18 @@ def test_page_of_plain_frames_in_a_browser(tmp_path):
                        figures=[Figure("Training", "Training curves: vae", "caption", tmp_path / "training.png")])
     page = tmp_path / "index.html"
     page.write_text(html, encoding="utf-8")
-    facts = inspect_page(page, tmp_path / "screenshot.png", tmp_path / "profile")
+    facts = inspect_page(chromium, page, tmp_path / "screenshot.png", tmp_path / "profile")
     check_page(facts)
     assert "<b>escaped</b>" not in html
     assert (tmp_path / "screenshot.png").stat().st_size > 0
 
 
 @pytest.mark.workflow
-def test_report_page_of_the_demo_run_in_a_browser(demo_run, tmp_path):
+def test_report_page_of_the_demo_run_in_a_browser(chromium, demo_run, tmp_path):
     workdir, config = demo_run
     page = workdir / "results" / "demo" / "report" / "index.html"
     assert page.exists()
     n_figures = len(list((page.parent / "figures").rglob("*.png")))
-    facts = inspect_page(page, tmp_path / "report-screenshot.png", tmp_path / "profile")
+    facts = inspect_page(chromium, page, tmp_path / "report-screenshot.png", tmp_path / "profile")
     check_page(facts, min_images=n_figures)
     assert len(facts["images"]) == n_figures

@@ -1,9 +1,10 @@
 """A real one-node SLURM cluster on this machine runs a tiny demo through the project's profile.
 
 The fixture installs Debian's slurmctld, slurmd, slurm-client and munge when they are missing
-(as root, with apt), writes a slurm.conf of its own to /etc/slurm (its own ports; state and
-logs in a temporary folder; no accounting database, as on many small clusters; removed at the end), starts munged, slurmctld and slurmd in
-the foreground as child processes, and stops exactly those processes by PID at the end.
+and MUSICLUST_TEST_INSTALL_PACKAGES=1 (as root, with apt; .ci/run sets it; otherwise it skips,
+saying so), writes a slurm.conf of its own to /etc/slurm (its own ports; state and logs in a
+temporary folder; no accounting database, as on many small clusters; removed at the end),
+starts munged, slurmctld and slurmd in the foreground as child processes, and stops exactly those processes by PID at the end.
 The workflow then runs with `snakemake --executor slurm --profile profiles/slurm` to the
 metrics table, and the test checks that every job went through SLURM: the job ids the plugin
 logged are the ones `squeue --states=all` lists as COMPLETED, one per workflow job, and
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT, SNAKEMAKE, tiny_config
+from .conftest import ROOT, SNAKEMAKE, apt_install_or_skip, tiny_config
 
 pytestmark = pytest.mark.workflow
 
@@ -39,24 +40,6 @@ def _missing_binaries() -> list[str]:
 
 def _which(name: str) -> str:
     return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
-
-
-def _install_or_skip() -> None:
-    if not _missing_binaries():
-        return
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip(f"SLURM is not installed ({', '.join(_missing_binaries())} missing) and installing it "
-                    f"needs root")
-    if shutil.which("apt-get") is None:
-        pytest.skip(f"SLURM is not installed ({', '.join(_missing_binaries())} missing) and there is no apt-get "
-                    f"to install Debian's {' '.join(PACKAGES)}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    lock = ["-o", "DPkg::Lock::Timeout=300"]
-    for command in (["apt-get", *lock, "update", "-qq"],
-                    ["apt-get", *lock, "install", "-y", "-qq", "--no-install-recommends", *PACKAGES]):
-        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
-        assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
-    assert not _missing_binaries(), f"still missing after apt-get install: {_missing_binaries()}"
 
 
 def _free_port() -> int:
@@ -138,7 +121,7 @@ def slurm_cluster(tmp_path_factory):
         pytest.skip("the SLURM test installs Debian's packages: not a Debian-like machine")
     if os.geteuid() != 0:
         pytest.skip("starting slurmctld/slurmd/munged needs root")
-    _install_or_skip()
+    apt_install_or_skip(PACKAGES, _missing_binaries, "SLURM")
 
     if DEFAULT_CONF.exists() and MARKER not in DEFAULT_CONF.read_text(errors="replace"):
         pytest.skip(f"{DEFAULT_CONF} exists: this machine has a SLURM configuration of its own, which the "
