@@ -6,6 +6,10 @@ CORES ?= 2
 BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 
+# pyproject.toml's tool.musiclust.no-deps-requirements: packages installed without their
+# dependencies (the musicnn wheel's weights, without its tensorflow and numpy<1.17).
+export NO_DEPS_REQUIREMENTS := import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["musiclust"]["no-deps-requirements"])
+
 .PHONY: venv run test lint clean-results
 
 venv: $(VENV)/.installed
@@ -16,6 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH)
 	$(BIN)/python -m pip install --quiet -e '.[test,slurm]'
+	$(BIN)/python -m pip install --quiet --no-deps $$($(BIN)/python -c "$$NO_DEPS_REQUIREMENTS")
 	touch $@
 
 run: venv

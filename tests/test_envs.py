@@ -60,3 +60,20 @@ def test_workflow_env_drives_slurm():
     assert {"snakemake", "snakemake-executor-plugin-slurm"} <= set(packages)
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     assert profile["executor"] == "slurm"
+
+
+def test_no_deps_requirements_reach_every_environment():
+    """pyproject's no-deps requirements (the musicnn wheel, whose declared tensorflow and
+    numpy<1.17 must not be installed): `make venv` installs them with --no-deps, and so does
+    the conda environment's post-deploy script; the musicnn feature names the same pin."""
+    from musiclust.features.pretrained.musicnn_weights import WHEEL
+
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["musiclust"]["no-deps-requirements"]
+    assert WHEEL in pins
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--no-deps $$($(BIN)/python -c \"$$NO_DEPS_REQUIREMENTS\")" in makefile
+    assert '["tool"]["musiclust"]["no-deps-requirements"]' in makefile
+    script = (ROOT / "envs" / "musiclust.post-deploy.sh").read_text()
+    assert f"pip install --no-deps {' '.join(pins)}" in script
+    for name in pins:
+        assert canonicalize_name(Requirement(name).name) not in requirements(PYPROJECT["dependencies"])

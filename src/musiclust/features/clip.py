@@ -26,6 +26,23 @@ SPANS_COLUMN = "spans"
 LENGTH_COLUMN = "clip_length"
 
 
+PLACEMENTS = ("start", "center", "whole")
+
+
+def excerpt(placement: str, duration: int, clip_length: int) -> tuple[int, int]:
+    """Clip samples of a ``duration``-sample excerpt: the first, the centre, or the whole clip.
+    An excerpt reaching outside a short clip reads zeros there: the study's zero padding
+    (at the end for ``start``, either side for ``center``)."""
+    if placement == "whole":
+        return 0, clip_length
+    if placement == "start":
+        return 0, duration
+    if placement == "center":
+        start = (clip_length - duration) // 2
+        return start, start + duration
+    raise ValueError(f"unknown placement {placement!r} (known: {', '.join(PLACEMENTS)})")
+
+
 class NotDecoded(LookupError):
     """A feature asked for clip audio that the decode plan did not include."""
 

@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 import librosa
 import numpy as np
 
-from musiclust.features.clip import DecodedAudio
-
-PLACEMENTS = ("start", "center", "whole")
+from musiclust.features.clip import PLACEMENTS, DecodedAudio, excerpt
 
 
 @dataclass(frozen=True)
@@ -49,20 +47,6 @@ class MelSettings:
     def span(self, clip_length: int, sample_rate: int) -> tuple[int, int]:
         start = self.first_frame(clip_length) * self.hop_length - self.n_fft // 2
         return start, start + (self.n_frames - 1) * self.hop_length + self.n_fft
-
-
-def excerpt(placement: str, duration: int, clip_length: int) -> tuple[int, int]:
-    """Clip samples of a ``duration``-sample excerpt: the first, the centre, or the whole clip.
-    An excerpt reaching outside a short clip reads zeros there: the study's zero padding
-    (at the end for ``start``, either side for ``center``)."""
-    if placement == "whole":
-        return 0, clip_length
-    if placement == "start":
-        return 0, duration
-    if placement == "center":
-        start = (clip_length - duration) // 2
-        return start, start + duration
-    raise ValueError(f"unknown placement {placement!r} (known: {', '.join(PLACEMENTS)})")
 
 
 @dataclass(frozen=True)

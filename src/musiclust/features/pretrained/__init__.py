@@ -1,0 +1,1 @@
+"""Pretrained audio models run as feature extractors (MusiCNN)."""
