@@ -5,8 +5,11 @@
   variance have no defined correlation and are left out of the pairs; with fewer than two
   varying dimensions the value is NaN.
 * ``variance_per_dim``: variance of each mean dimension over the data set.
-* ``active_dims_kl``: dimensions whose mean KL to the prior exceeds ``kl_threshold`` nats
-  (default 0.01): the posterior-collapse count. None for deterministic models (no KL).
+* ``active_dims_kl``: dimensions whose mean KL to the prior is above the cut-off of
+  ``models.collapse`` (``kl_threshold``, or clearly above the free-bits floor the model trained
+  with): the posterior-collapse count. None for deterministic models (no KL).
+* ``dims_at_floor``: dimensions the free-bits floor holds up (KL above ``kl_threshold``, not
+  above the cut-off); None for deterministic models.
 * ``active_dims_variance``: dimensions whose mean varies across inputs, ``Var(mu_j) >
   variance_threshold`` (default 0.01): the definition of Burda et al. (2016).
 """
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .collapse import KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions
+from .collapse import FLOOR_MARGIN, KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions
 _CONSTANT_VARIANCE = 1e-12  # below this a dimension counts as constant for correlations
 
 
@@ -36,6 +39,8 @@ class DisentanglementStats:
     active_dims_variance: int
     kl_threshold: float
     variance_threshold: float
+    dims_at_floor: int | None = None
+    free_bits: float = 0.0
 
     def as_row(self) -> dict[str, Any]:
         """Scalars plus per-dimension lists (JSON/Parquet friendly)."""
@@ -47,6 +52,8 @@ class DisentanglementStats:
             "mean_variance": float(self.variance_per_dim.mean()),
             "active_dims_kl": self.active_dims_kl,
             "active_dims_variance": self.active_dims_variance,
+            "dims_at_floor": self.dims_at_floor,
+            "free_bits": self.free_bits,
             "kl_threshold": self.kl_threshold,
             "variance_threshold": self.variance_threshold,
             "variance_per_dim": self.variance_per_dim.tolist(),
@@ -68,9 +75,10 @@ def abs_correlation_matrix(mu: np.ndarray) -> np.ndarray:
 
 
 def disentanglement(mu: np.ndarray, kl_per_dim: np.ndarray | None = None, *,
-                    kl_threshold: float = KL_THRESHOLD,
-                    variance_threshold: float = VARIANCE_THRESHOLD) -> DisentanglementStats:
-    """Statistics of latent means ``mu`` ``(n, d)`` and optional per-dimension mean KL ``(d,)``."""
+                    kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
+                    free_bits: float = 0.0, floor_margin: float = FLOOR_MARGIN) -> DisentanglementStats:
+    """Statistics of latent means ``mu`` ``(n, d)`` and optional per-dimension mean KL ``(d,)``
+    of a model trained with ``free_bits`` nats per dimension."""
     mu = np.asarray(mu, dtype=np.float64)
     if mu.ndim != 2 or len(mu) < 2:
         raise ValueError(f"mu must be (n_samples >= 2, latent_dim), got shape {mu.shape}")
@@ -84,7 +92,7 @@ def disentanglement(mu: np.ndarray, kl_per_dim: np.ndarray | None = None, *,
         kl = np.asarray(kl_per_dim, dtype=np.float64).reshape(-1)
         if kl.shape != (latent_dim,):
             raise ValueError(f"kl_per_dim has {kl.size} values, expected {latent_dim}")
-    activity = ActiveDimensions(latent_dim, kl, variance, kl_threshold, variance_threshold)
+    activity = ActiveDimensions(latent_dim, kl, variance, kl_threshold, variance_threshold, free_bits, floor_margin)
     return DisentanglementStats(
         latent_dim=latent_dim,
         n_samples=n_samples,
@@ -96,4 +104,6 @@ def disentanglement(mu: np.ndarray, kl_per_dim: np.ndarray | None = None, *,
         active_dims_variance=activity.active_variance,
         kl_threshold=kl_threshold,
         variance_threshold=variance_threshold,
+        dims_at_floor=activity.at_floor,
+        free_bits=free_bits,
     )

@@ -43,7 +43,7 @@ from .checkpoints import (
     training_lock,
     write_checkpoint,
 )
-from .collapse import KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions, active_dimensions
+from .collapse import FLOOR_MARGIN, KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions, active_dimensions, kl_cutoff
 from .losses import kl_per_dim, reconstruction_error, vae_loss
 from .registry import FamilySpec, get_family
 from .train_config import TrainConfig, TrainingDiverged, resolve_device, seed_everything, torch_settings
@@ -62,6 +62,7 @@ class TrainResult:
     ``history``: one row per epoch ever trained (resumed epochs included), ``HISTORY_COLUMNS``.
     ``holdout``: boolean mask of the rows left out of training.
     ``epochs_run``: epochs trained by this call (0 when a finished checkpoint was reused).
+    ``free_bits``: the KL floor it was trained with (what ``active_dimensions`` must look above).
     """
 
     family: str
@@ -77,11 +78,15 @@ class TrainResult:
     device: str
     checkpoint_path: Path | None
 
-    def active_dimensions(self, kl_threshold: float = KL_THRESHOLD,
-                          variance_threshold: float = VARIANCE_THRESHOLD) -> ActiveDimensions:
-        """Which latent dimensions the trained model uses, over every input row."""
+    free_bits: float = 0.0
+
+    def active_dimensions(self, kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
+                          floor_margin: float = FLOOR_MARGIN) -> ActiveDimensions:
+        """Which latent dimensions the trained model uses, over every input row (above the
+        free-bits floor it was trained with)."""
         return active_dimensions(self.mu, self.logvar, kl_threshold=kl_threshold,
-                                 variance_threshold=variance_threshold)
+                                 variance_threshold=variance_threshold, free_bits=self.free_bits,
+                                 floor_margin=floor_margin)
 
 
 def _prepare_labels(spec: FamilySpec, labels: np.ndarray | None, n_rows: int) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -248,7 +253,9 @@ def _run_epoch(model: LatentAutoencoder, optimizer: torch.optim.Optimizer, data_
         "epoch": epoch,
         **{key: value / n_rows for key, value in sums.items()},
         "beta": beta,
-        "active_dims_kl": int((kl_dims > KL_THRESHOLD).sum()) if model.variational else None,
+        # Above the free-bits floor (a pinned dimension sits at it, never at 0); the final count
+        # uses the run's `analysis:` settings, this per-epoch one the library's defaults.
+        "active_dims_kl": int((kl_dims > kl_cutoff(config.free_bits)).sum()) if model.variational else None,
         "kl_per_dim": kl_dims.tolist() if model.variational else None,
         "time_s": time.perf_counter() - started,
     }
@@ -356,4 +363,5 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
         resumed_from_epoch=start_epoch,
         device=str(device),
         checkpoint_path=checkpoint_path,
+        free_bits=config.free_bits if spec.variational else 0.0,
     )

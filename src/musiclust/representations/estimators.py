@@ -23,11 +23,11 @@ from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.preprocessing import StandardScaler
 
 from musiclust.models.collapse import (
+    FLOOR_MARGIN,
     KL_THRESHOLD,
     MIN_ACTIVE,
     VARIANCE_THRESHOLD,
     ActiveDimensions,
-    active_dimensions,
     collapse_message,
 )
 from musiclust.models.registry import get_family
@@ -140,19 +140,22 @@ class TrainedRepresentation:
     Training settings are those of ``musiclust.models.TrainConfig`` (same names, same defaults;
     ``beta=None`` takes the family's study default). After ``fit``: ``model_``, ``history_``
     (per epoch), ``latents_``/``logvar_`` of the training rows, ``active_dims_`` and
-    ``collapsed_`` (fewer than ``min_active_dims`` active latent dimensions; logged as a
-    warning with the usual remedies).
+    ``collapsed_`` (fewer than ``min_active_dims`` active latent dimensions, counted above the
+    free-bits floor the model trained with, see ``models.collapse``; logged as a warning with the
+    usual remedies).
     """
 
     def __init__(self, family: str, *, arch: Mapping[str, Any] | None, seed: int, checkpoint_path: str | Path | None,
                  progress: bool, kl_threshold: float, variance_threshold: float, min_active_dims: int, name: str,
-                 log: Callable[[str], None] | None, training: Mapping[str, Any]) -> None:
+                 log: Callable[[str], None] | None, training: Mapping[str, Any],
+                 floor_margin: float = FLOOR_MARGIN) -> None:
         unknown = sorted(set(training) - set(_TRAIN_FIELDS))
         if unknown:
             raise TypeError(f"unknown training setting(s) {', '.join(unknown)}; known: {', '.join(_TRAIN_FIELDS)}")
         self.family, self.arch, self.seed = family, dict(arch or {}), seed
         self.checkpoint_path, self.progress, self.name, self.log = checkpoint_path, progress, name or family, log
         self.kl_threshold, self.variance_threshold, self.min_active_dims = kl_threshold, variance_threshold, min_active_dims
+        self.floor_margin = floor_margin
         self.training = dict(training)
 
     def train_config(self) -> TrainConfig:
@@ -172,8 +175,8 @@ class TrainedRepresentation:
         self.model_, self.history_, self.classes_ = result.model, result.history, result.classes
         self.latents_, self.logvar_, self.resumed_from_epoch_ = result.mu, result.logvar, result.resumed_from_epoch
         self.device_ = result.device
-        self.active_dims_: ActiveDimensions = active_dimensions(
-            result.mu, result.logvar, kl_threshold=self.kl_threshold, variance_threshold=self.variance_threshold)
+        self.active_dims_: ActiveDimensions = result.active_dimensions(self.kl_threshold, self.variance_threshold,
+                                                                       self.floor_margin)
         self.collapsed_ = self.active_dims_.collapsed(self.min_active_dims)
         if self.collapsed_:
             _log.warning("%s", collapse_message(self.name, self.active_dims_, self.min_active_dims))
@@ -201,11 +204,12 @@ class AutoencoderRepresentation(TrainedRepresentation):
     def __init__(self, family: str = "vae", *, arch: Mapping[str, Any] | None = None, standardize: bool = True,
                  seed: int = 0, checkpoint_path: str | Path | None = None, progress: bool = False,
                  kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
-                 min_active_dims: int = MIN_ACTIVE, name: str = "", log: Callable[[str], None] | None = None,
-                 **training: Any) -> None:
+                 min_active_dims: int = MIN_ACTIVE, floor_margin: float = FLOOR_MARGIN, name: str = "",
+                 log: Callable[[str], None] | None = None, **training: Any) -> None:
         super().__init__(family, arch=arch, seed=seed, checkpoint_path=checkpoint_path, progress=progress,
                          kl_threshold=kl_threshold, variance_threshold=variance_threshold,
-                         min_active_dims=min_active_dims, name=name, log=log, training=training)
+                         min_active_dims=min_active_dims, name=name, log=log, training=training,
+                         floor_margin=floor_margin)
         self.standardize = standardize
 
     def _inputs(self, features: np.ndarray, fit: bool) -> np.ndarray:

@@ -103,6 +103,21 @@ class HybridRepresentation:
                 "block_variance": self.block_variance_}
 
 
+# Marks a hybrid takes from its parts: a part that saw the genre labels, collapsed or is
+# degenerate makes the hybrid so (its clusters stand on that part too).
+INHERITED_MARKS = ("saw_labels", "collapsed", "degenerate")
+
+
+def inherited_marks(part_infos: Mapping[str, Mapping[str, Any]], degenerate_itself: bool = False) -> dict[str, Any]:
+    """The marks of a hybrid of the parts whose latents metadata is ``part_infos`` (name → info):
+    each of ``INHERITED_MARKS`` true when any part has it (``degenerate`` also when the hybrid's
+    own vectors are), and ``marked_parts``: mark → the parts that carry it."""
+    marked = {mark: [name for name, info in part_infos.items() if info.get(mark)] for mark in INHERITED_MARKS}
+    marks = {mark: bool(parts) for mark, parts in marked.items()}
+    marks["degenerate"] = marks["degenerate"] or bool(degenerate_itself)
+    return {**marks, "marked_parts": marked}
+
+
 def fuse_latents(parts: Mapping[str, tuple[np.ndarray, np.ndarray]], weighting: str,
                  weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Fuse named parts ``{name: (track_ids, vectors)}``: ``(track_ids, fused, info)``."""

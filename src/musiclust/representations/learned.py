@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from musiclust.representations.estimators import AutoencoderRepresentation
+from musiclust.representations.geometry import geometry_info
 from musiclust.representations.latents import write_latents
 from musiclust.representations.multimodal import MultimodalRepresentation
 from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES, MULTIMODAL_FAMILIES, TRAINING_RESOURCE_KEYS
@@ -35,11 +36,14 @@ class LearnedOutputs:
 
 @dataclass(frozen=True)
 class CollapseCheck:
-    """When a model counts as collapsed (config ``analysis:``)."""
+    """When a model counts as collapsed or degenerate (config ``analysis:``; see
+    ``models.collapse`` and ``representations.geometry``)."""
 
     kl_threshold: float = 0.01
     variance_threshold: float = 0.01
     min_active_dims: int = 2
+    floor_margin: float = 0.5
+    min_effective_dims: float = 2
 
 
 def history_table(history: pd.DataFrame, kl_per_dim: np.ndarray | None, info: Mapping) -> pa.Table:
@@ -81,7 +85,8 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
     working = outputs.checkpoint.with_name(WORKING_CHECKPOINT)
     common = dict(standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
                   kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
-                  min_active_dims=collapse.min_active_dims, name=name, log=log, threads=threads, **settings)
+                  min_active_dims=collapse.min_active_dims, floor_margin=collapse.floor_margin, name=name, log=log,
+                  threads=threads, **settings)
     columns = None
     if family in MULTIMODAL_FAMILIES:
         if text is None:
@@ -96,7 +101,8 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
             labels = np.array([g if g is not None else "(unlabelled)" for g in genres], dtype=object).astype(str)
         model = AutoencoderRepresentation(family, arch=spec.get("arch"), **common).fit(features, labels)
     info = {**model.info(), "representation": name, "features": spec["features"],
-            "saw_labels": family in LABEL_CONDITIONED_FAMILIES, **({"text": spec["text"]} if "text" in spec else {})}
+            "saw_labels": family in LABEL_CONDITIONED_FAMILIES, **({"text": spec["text"]} if "text" in spec else {}),
+            **geometry_info(model.latents_, collapse.min_effective_dims)}
     write_table(history_table(model.history_, model.active_dims_.kl_per_dim, info), outputs.history)
     write_latents(outputs.latents, ids, model.latents_, logvar=model.logvar_, info=info, columns=columns)
     # Last: a finished checkpoint marks the job done; the working file becomes the output.

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from musiclust.models.collapse import KL_THRESHOLD, MIN_ACTIVE, VARIANCE_THRESHOLD
+from musiclust.models.collapse import FLOOR_MARGIN, KL_THRESHOLD, MIN_ACTIVE, VARIANCE_THRESHOLD
 from musiclust.models.multimodal import FAMILY, FUSIONS, pack_inputs
 from musiclust.representations.estimators import TrainedRepresentation, VectorScaler
 
@@ -49,11 +49,12 @@ class MultimodalRepresentation(TrainedRepresentation):
     def __init__(self, fusion: str = "poe", *, arch: Mapping[str, Any] | None = None, standardize: bool = True,
                  seed: int = 0, checkpoint_path: str | Path | None = None, progress: bool = False,
                  kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
-                 min_active_dims: int = MIN_ACTIVE, name: str = "", log: Callable[[str], None] | None = None,
-                 **training: Any) -> None:
+                 min_active_dims: int = MIN_ACTIVE, floor_margin: float = FLOOR_MARGIN, name: str = "",
+                 log: Callable[[str], None] | None = None, **training: Any) -> None:
         super().__init__(FAMILY, arch=arch, seed=seed, checkpoint_path=checkpoint_path, progress=progress,
                          kl_threshold=kl_threshold, variance_threshold=variance_threshold,
-                         min_active_dims=min_active_dims, name=name, log=log, training=training)
+                         min_active_dims=min_active_dims, name=name, log=log, training=training,
+                         floor_margin=floor_margin)
         if fusion not in FUSIONS:
             raise ValueError(f"{FAMILY}: fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
         if self.arch.get("fusion", fusion) != fusion:
