@@ -104,6 +104,31 @@ def test_lrclib_search_fallback_when_the_exact_lookup_misses(lrclib, cache):
     assert lrclib.requests[1].query == {"track_name": "Heartbeat", "artist_name": "Nightline"}
 
 
+def test_lrclib_holding_the_main_artist_finds_a_featured_credit(lrclib, cache):
+    """LRCLIB files "Heartbeat" under "Nightline", not "Nightline feat. Joe": the exact lookup is
+    asked with the main artist too, and the search (every word of artist_name in the record)
+    with the main artist only."""
+    outcome = provider(lrclib, cache).lookup(Query(8, "Heartbeat", "Nightline feat. Joe", "Pulse", 200.0))
+    assert outcome.status == "found" and outcome.candidate.artist == "Nightline"
+    assert [r.query["artist_name"] for r in lrclib.requests] == ["Nightline feat. Joe", "Nightline"]
+    # Neither lookup matches this title: the search finds it, asked with the main artist.
+    outcome = provider(lrclib, cache).lookup(Query(9, "Heartbeat (Radio Edit)", "Nightline (feat. Joe)", None, None))
+    assert outcome.status == "found" and outcome.candidate.title == "Heartbeat"
+    searches = [r.query for r in lrclib.requests if r.path == "/api/search"]
+    assert searches == [{"track_name": "Heartbeat", "artist_name": "Nightline"}]
+
+
+@pytest.mark.parametrize("credit", ["Кино (Kino)", "Kino (Кино)"])
+def test_an_artist_with_a_bracketed_romanisation_is_found_under_its_name(credit):
+    records = [{"trackName": "Группа крови", "artistName": "Кино", "duration": 286, "plainLyrics": "Тёплое место"},
+               {"trackName": "Dynamite", "artistName": "BTS", "duration": 199, "plainLyrics": "Cos ah ah"}]
+    with start_lrclib_server(records) as server, AnswerCache(":memory:") as cache:
+        kino = provider(server, cache).lookup(Query(10, "Группа крови", credit, None, 286.0))
+        bts = provider(server, cache).lookup(Query(11, "Dynamite", "BTS (방탄소년단)", None, 199.0))
+    assert kino.status == "found" and kino.candidate.lyrics == "Тёплое место"
+    assert bts.status == "found" and bts.score == 1.0
+
+
 def test_lrclib_synced_lyrics_lose_their_timestamps(lrclib, cache):
     outcome = provider(lrclib, cache).lookup(Query(5, "Lluvia", "Los Faros", "Mar", 150.0))
     assert outcome.candidate.lyrics == "La lluvia cae\nsobre el mar"

@@ -51,6 +51,17 @@ def test_artist_credits_are_split_and_the_article_dropped():
     assert artist_similarity("Beyoncé", "Beyonce") == 1.0
 
 
+def test_a_bracketed_other_spelling_of_the_artist_matches_either_spelling():
+    assert artist_names("Кино (Kino)") == ["кино kino", "кино", "kino"]
+    for credit, name in [("Кино (Kino)", "Кино"), ("Кино (Kino)", "Kino"), ("BTS (방탄소년단)", "BTS"),
+                         ("BTS (방탄소년단)", "방탄소년단"), ("Sigur Rós (Sigur Ros) feat. X", "Sigur Rós")]:
+        assert artist_similarity(credit, name) == 1.0 and artist_similarity(name, credit) == 1.0
+    assert judge(q("Группа крови", "Кино (Kino)", 286), c("Группа крови", "Кино", 285)).accepted
+    # A disambiguation number is no other name; another band is still another band.
+    assert artist_names("Nirvana (2)") == ["nirvana 2", "nirvana"]
+    assert artist_similarity("Кино (Kino)", "Kinoband Orchestra") < 0.7
+
+
 def test_the_same_song_spelled_differently_is_accepted():
     verdict = judge(q("Heartbeat (Remastered 2011)", "The Nightline", 201), c("heartbeat", "Nightline feat. Joe", 200.4))
     assert verdict.accepted and verdict.score > 0.95

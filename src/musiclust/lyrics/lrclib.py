@@ -3,7 +3,10 @@
 ``GET /api/get`` with ``track_name``, ``artist_name`` and, when known, ``album_name`` and
 ``duration`` (the server matches durations within ±2 s; a miss is 404 ``TrackNotFound``), then,
 when that misses or its answer is rejected, ``GET /api/search`` with ``track_name`` and
-``artist_name`` (at most 20 records). Records carry ``id``, ``trackName``, ``artistName``,
+``artist_name`` (at most 20 records). The exact lookup compares lower-cased, accent- and
+punctuation-free title and artist whole, and the search needs every word of ``artist_name`` in
+the record, while LRCLIB files the main artist: a track credited "A feat. B" or "BTS (방탄소년단)"
+is asked under each spelling (:func:`~musiclust.lyrics.normalize.artist_credits`). Records carry ``id``, ``trackName``, ``artistName``,
 ``albumName``, ``duration``, ``instrumental``, ``plainLyrics`` and ``syncedLyrics``.
 """
 
@@ -15,7 +18,7 @@ from urllib.parse import urlsplit
 from musiclust.lyrics.cache import AnswerCache, cache_key
 from musiclust.lyrics.http import DEFAULT_HTTP, HttpClient, HttpSettings
 from musiclust.lyrics.judge import MatchCriteria, Verdict, best_candidate
-from musiclust.lyrics.normalize import cache_text, search_title
+from musiclust.lyrics.normalize import artist_credits, cache_text, fewest_words, search_title
 from musiclust.lyrics.types import Candidate, Outcome, ProviderError, Query
 
 DEFAULT_BASE_URL = "https://lrclib.net"
@@ -94,21 +97,29 @@ class LrclibProvider:
     def lookup(self, query: Query) -> Outcome:
         if not query.title or not query.artist:
             return Outcome("not_found", "not asked: the track has no title or no artist to match")
-        params: dict = {"track_name": query.title, "artist_name": query.artist}
+        # LRCLIB files the main artist ("A", not "A feat. B") under one spelling: the exact
+        # lookup is asked with each spelling of the credit, the search (which needs every word
+        # of artist_name in the record) with the spellings of fewest words.
+        credits = artist_credits(query.artist)
+        extra: dict = {}
         if query.album:
-            params["album_name"] = query.album
+            extra["album_name"] = query.album
         if query.duration:
-            params["duration"] = round(query.duration)
+            extra["duration"] = round(query.duration)
         # The exact lookup first; the search when it misses or its answer is not usable.
         judged: list[tuple[Candidate, Verdict]] = []
-        record, fetched_at = self._ask("get", params)
-        if record is not None:
-            judged.append(best_candidate(query, [_candidate(record)], self.criteria))
-            if _usable(*judged[-1]):
-                return self._outcome(*judged[-1], fetched_at)
-        records, fetched_at = self._ask("search", {"track_name": search_title(query.title), "artist_name": query.artist})
-        usable = [c for c in map(_candidate, records) if c.lyrics or c.instrumental]
-        best = best_candidate(query, usable or [_candidate(r) for r in records], self.criteria)
+        for artist in credits:
+            record, fetched_at = self._ask("get", {"track_name": query.title, "artist_name": artist, **extra})
+            if record is not None:
+                judged.append(best_candidate(query, [_candidate(record)], self.criteria))
+                if _usable(*judged[-1]):
+                    return self._outcome(*judged[-1], fetched_at)
+        records: dict[tuple, dict] = {}  # (both searches may return a record)
+        for artist in fewest_words(credits):
+            found, fetched_at = self._ask("search", {"track_name": search_title(query.title), "artist_name": artist})
+            records.update(((r.get("id"), r.get("trackName"), r.get("artistName")), r) for r in found)
+        usable = [c for c in map(_candidate, records.values()) if c.lyrics or c.instrumental]
+        best = best_candidate(query, usable or [_candidate(r) for r in records.values()], self.criteria)
         if best is not None:
             judged.append(best)
         if not judged:

@@ -2,7 +2,8 @@
 
 A title is compared without case, accents, punctuation, featured-artist credits and the
 version suffixes that releases add ("(Remastered 2011)", "[Live]", "- Radio Edit"). An artist
-is compared as a set of names ("A feat. B", "A & B" and "A, B" name both A and B).
+is compared as a set of names ("A feat. B", "A & B" and "A, B" name both A and B; "Кино (Kino)"
+and "BTS (방탄소년단)" name the band both with and without their bracketed other spelling).
 
 Also here: the names that identify nothing, which a matcher must not trust — placeholder
 titles ("Untitled", "Track 3"), placeholder artists ("[Deleted Artist]", "Unknown Artist") and
@@ -19,6 +20,7 @@ import unicodedata
 _FEAT_BRACKETED = re.compile(r"[\(\[]\s*(?:feat\.?|ft\.?|featuring|with)\s[^\)\]]*[\)\]]", re.IGNORECASE)
 _FEAT_TRAILING = re.compile(r"\s(?:feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
 _BRACKETED = re.compile(r"\s*[\(\[\{][^\)\]\}]*[\)\]\}]")
+_BRACKET_CONTENT = re.compile(r"[\(\[\{]([^\)\]\}]*)[\)\]\}]")
 # " - Remastered 2011", " - Live at Wembley", " - Radio Edit": a dash, then a version word.
 _VERSION_WORDS = (
     r"remaster(?:ed)?|live|edit|version|mix|remix|mono|stereo|demo|acoustic|instrumental|bonus"
@@ -90,18 +92,54 @@ def title_numbers(title: str | None) -> set[int]:
     return {int(n) for n in re.findall(r"\d+", normalize_title(title))}
 
 
+def _bracket_alternates(credit: str) -> tuple[str, list[str]]:
+    """``(credit without its brackets, what the brackets hold)``: "Кино (Kino)" is Кино, also
+    spelled Kino. Contents without two letters ("(2)", a disambiguation number) are no name."""
+    bare = " ".join(_BRACKETED.sub(" ", credit).split())
+    contents = [" ".join(c.split()) for c in _BRACKET_CONTENT.findall(credit)]
+    return bare, [c for c in contents if sum(ch.isalpha() for ch in c) >= 2]
+
+
 def artist_names(artist: str | None) -> list[str]:
-    """The whole credit and each credited name, normalised (a leading "the" dropped)."""
+    """The whole credit and each credited name, normalised (a leading "the" dropped); a name
+    written with a bracketed alternate counts under both spellings and the whole."""
     if not artist:
         return []
     whole = _FEAT_BRACKETED.sub(" ", str(artist))
-    names = [whole, *_ARTIST_SPLIT.split(whole)]
+    bare, alternates = _bracket_alternates(whole)
+    names = [whole]
+    for form in (bare, *alternates):
+        names += [form, *_ARTIST_SPLIT.split(form)]
     out: list[str] = []
     for name in names:
         folded = re.sub(r"^the\s+", "", fold(name))
         if folded and folded not in out:
             out.append(folded)
     return out
+
+
+def artist_credits(artist: str | None) -> list[str]:
+    """The spellings under which a service may file a track's artist, to ask with: the credit as
+    written, without its featured artists ("A feat. B" → "A": LRCLIB files the main artist),
+    without bracketed alternates ("BTS (방탄소년단)" → "BTS"), and each alternate ("방탄소년단")."""
+    written = " ".join(str(artist or "").split())
+    if not written:
+        return []
+    main = " ".join(_FEAT_TRAILING.sub("", _FEAT_BRACKETED.sub(" ", written)).split()) or written
+    bare, alternates = _bracket_alternates(main)
+    out: list[str] = []
+    for credit in (written, main, bare, *alternates):
+        if credit and credit not in out:
+            out.append(credit)
+    return out
+
+
+def fewest_words(credits: list[str]) -> list[str]:
+    """The credits whose words include no other credit's: a search that needs every word of
+    the artist in the record finds with these all that the others would."""
+    words = [set(fold(c).split()) for c in credits]
+    fewest = [c for c, w in zip(credits, words) if w and not any(other and other < w for other in words)]
+    return fewest or credits[:1]  # (a name of punctuation only, "!!!": as written)
 
 
 def is_placeholder_title(title: str | None) -> bool:
