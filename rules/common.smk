@@ -369,7 +369,13 @@ def lyrics_inputs(wildcards):
         inputs["metadata"] = metadata_dir(dataset)
     spec = lyrics_spec(dataset)
     from musiclust.lyrics.fetch import LyricsSettings  # (a block without providers: the library's)
+    from musiclust.lyrics.genius import token_problem
 
+    # Planned, not yet run: a missing token stops the run before Snakemake removes lyrics.parquet.
+    problem = token_problem(spec.get("providers", LyricsSettings.providers), os.environ,
+                            f"datasets.{dataset}.lyrics.providers")
+    if problem:
+        raise WorkflowError(problem)
     if "local" in spec.get("providers", LyricsSettings.providers):
         path = (spec.get("local") or {}).get("path")
         if path is None and DATASETS[dataset]["kind"] == "demo":

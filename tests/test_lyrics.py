@@ -262,6 +262,35 @@ def test_requests_are_rate_limited(lrclib, cache):
     limiter.wait()  # no limit: no wait
 
 
+def test_every_attempt_waits_for_the_rate_limit_and_retry_after_holds_the_next_request(lrclib, cache):
+    """Gaps between the requests as the stand-in received them: retries of a 500 and of a 429 are
+    spaced by the limiter's interval like any request (backoff 0 here), a Retry-After (capped at
+    0.4 s) spaces the 429's retries and, once they are exhausted, the next track's request too.
+    Lower bounds only, at 80 %: a loaded machine can only make the gaps longer."""
+    interval = 0.1
+    settings = HttpSettings(timeout_s=2, retries=2, backoff_s=0, rate_limit_per_s=1 / interval, max_retry_after_s=0.4)
+    polite = provider(lrclib, cache, settings)
+    lrclib.inject("/api/get", status=500, body='{"name": "UnknownError"}', times=2)
+    assert polite.lookup(HEARTBEAT).status == "found"  # get: 500, 500, 200
+    lrclib.inject("/api/get", status=429, headers={"Retry-After": "1"}, body="{}", times=3)
+    with pytest.raises(ProviderError, match="rate-limited"):
+        polite.lookup(Query(7, "Lluvia", "Los Faros", "Mar", 150.0))  # get: 429, 429, 429
+    assert polite.lookup(Query(3, "Static Sea", "Nightline", "Pulse", 180.0)).status == "instrumental"
+    gaps = [b.time - a.time for a, b in zip(lrclib.requests, lrclib.requests[1:])]
+    assert len(gaps) == 6 and all(path == "/api/get" for path in (r.path for r in lrclib.requests))
+    assert min(gaps) >= 0.8 * interval, gaps
+    assert min(gaps[3:]) >= 0.8 * 0.4, gaps  # Retry-After: before each retry, then before the next track
+
+
+def test_the_first_retry_waits_the_backoff(lrclib, cache):
+    """Retry k waits backoff_s · 2^(k−1): 0.25 s, then 0.5 s (urllib3's formula: 0, then 0.5)."""
+    settings = HttpSettings(timeout_s=2, retries=2, backoff_s=0.25, rate_limit_per_s=1000)
+    lrclib.inject("/api/get", status=503, body="down", times=2)
+    assert provider(lrclib, cache, settings).lookup(HEARTBEAT).status == "found"
+    first, second, third = (r.time for r in lrclib.requests[:3])
+    assert second - first >= 0.8 * 0.25 and third - second >= 0.8 * 0.5
+
+
 # --- the fetch loop ---------------------------------------------------------------------------
 
 def test_providers_are_tried_in_order_and_every_answer_is_in_the_detail(tmp_path, lrclib, cache):

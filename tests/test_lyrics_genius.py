@@ -16,14 +16,17 @@ from musiclust.lyrics import (
     write_lyrics,
 )
 from musiclust.lyrics.cache import AnswerCache
+from musiclust.lyrics.fetch import _Breaker, lookup_track
 from musiclust.lyrics.genius import GeniusProvider, drop_section_headers, extract_lyrics
 from musiclust.lyrics.http import HttpSettings
+from musiclust.lyrics.lrclib import LrclibProvider
 from musiclust.lyrics.types import ProviderError
 from tests.lyrics_servers import (
     CLOUDFLARE_HEADERS,
     CLOUDFLARE_PAGE,
     genius_page,
     start_genius_server,
+    start_lrclib_server,
 )
 
 TOKEN = "tok-SECRET-4f9c1a7e2b"
@@ -85,6 +88,21 @@ def test_not_found_and_rejected(genius, cache):
     rejected = provider(genius, cache).lookup(Query(4, "Heartbeat", "The Knife"))
     assert rejected.status == "rejected" and "artist" in rejected.detail
     assert genius.count("/song") == 0  # a rejected hit's page is never fetched
+
+
+def test_a_track_lrclib_rejected_for_its_duration_is_not_taken_from_genius_on_a_weak_match(cache):
+    """LRCLIB's "Heartbeat" is 40 s longer (another version): rejected. Genius answers carry no
+    duration, so its "Heartbeat" by "Nightlife" (artist similarity 0.89, enough when durations
+    agree) must match more closely than that to be kept."""
+    records = [{"trackName": "Heartbeat", "artistName": "Nightline", "duration": 240, "plainLyrics": "extended"}]
+    songs = [{"title": "Heartbeat", "artist": "Nightlife", "lyrics": LYRICS}]
+    with start_lrclib_server(records) as lrclib, start_genius_server(songs, TOKEN) as genius:
+        providers = [LrclibProvider(cache, MatchCriteria(), FAST, base_url=lrclib.url), provider(genius, cache)]
+        breakers = {p.name: _Breaker(3) for p in providers}
+        _, outcome = lookup_track(Query(1, "Heartbeat", "Nightline", None, 200.0), providers, breakers)
+    assert outcome.status == "rejected"
+    assert "off by 40 s" in outcome.detail and "genius: rejected (no duration to compare" in outcome.detail
+    assert genius.count("/song") == 0
 
 
 def test_a_page_without_lyrics_is_an_error_not_cached(genius, cache):

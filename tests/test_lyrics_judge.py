@@ -131,10 +131,26 @@ def test_durations_far_apart_are_rejected():
 
 
 def test_the_thresholds_come_from_the_criteria():
-    query, answer = q("Heartbeat", "Nightline"), c("Heartbeat Blues", "Nightline")
+    query, answer = q("Heartbeat", "Nightline", 200), c("Heartbeat Blues", "Nightline", 201)
     assert title_similarity(query.title, answer.title) < 0.8
     assert not judge(query, answer).accepted
     assert judge(query, answer, MatchCriteria(min_title_similarity=0.5, min_score=0.5)).accepted
+    undated = q("Heartbeat", "Nightline"), c("Heartbeat Blues", "Nightline")
+    assert not judge(*undated, MatchCriteria(min_title_similarity=0.5, min_score=0.5)).accepted
+    assert judge(*undated, MatchCriteria(min_title_similarity=0.5, min_score=0.5,
+                                         min_similarity_without_duration=0.5)).accepted
+
+
+def test_without_a_duration_to_compare_title_and_artist_must_agree_closely():
+    """A track whose LRCLIB record was 40 s off (another version) must not then be taken from
+    Genius, whose answers carry no duration, on a weak match ("Nightlife" for "Nightline")."""
+    query = q("Heartbeat", "Nightline", 200)
+    assert judge(query, c("Heartbeat", "Nightline", 240)).reason.startswith("duration 240 s ≠ 200 s")
+    weak = judge(query, c("Heartbeat", "Nightlife"))
+    assert 0.8 < weak.artist_similarity < 0.9 and weak.score >= 0.8  # enough when durations agree:
+    assert judge(query, c("Heartbeat", "Nightlife", 201)).accepted
+    assert not weak.accepted and "no duration to compare" in weak.reason
+    assert judge(query, c("Heartbeat (Remastered)", "The Nightline")).accepted  # the same names still pass
 
 
 def test_best_candidate_prefers_an_accepted_answer_over_a_higher_ranked_wrong_one():

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.lyrics_servers import records_from_jsonl, start_lrclib_server
+from tests.conftest import planned_jobs
 from tests.test_workflow import snakemake, tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,3 +116,17 @@ def test_lrclib_stand_in_end_to_end_then_a_rerun_asks_nothing(local_run):
         assert pd.read_parquet(workdir / TARGET)["status"].tolist() == table["status"].tolist()
     log = (workdir / "results" / "demo" / "logs" / "fetch_lyrics.log").read_text()
     assert f"cache {searched + len(tracks)} answers reused, 0 asked" in log
+
+
+def test_genius_without_a_token_stops_the_run_before_any_job(tmp_path, monkeypatch):
+    """Checked when the lyrics job is planned (a dry run shows it), naming the variable; an
+    existing lyrics.parquet is never touched. With the token set, the same plan goes through."""
+    monkeypatch.delenv("GENIUS_ACCESS_TOKEN", raising=False)
+    config = tiny_config()
+    config["datasets"]["demo"]["lyrics"] = {"providers": ["local", "genius"]}
+    result = snakemake(tmp_path, config, "--dry-run", TARGET)
+    assert result.returncode != 0
+    assert "datasets.demo.lyrics.providers lists genius" in result.stderr + result.stdout
+    assert "GENIUS_ACCESS_TOKEN" in result.stderr + result.stdout
+    monkeypatch.setenv("GENIUS_ACCESS_TOKEN", "tok-test")
+    assert planned_jobs(tmp_path, config, TARGET)["fetch_lyrics"] == 1

@@ -18,6 +18,7 @@ the API host in a header, and redacted from every message; it is never part of a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -35,6 +36,16 @@ TOKEN_VARIABLE = "GENIUS_ACCESS_TOKEN"
 _SECTION_HEADER = re.compile(r"^\s*\[[^\]\n]*\]\s*$", re.MULTILINE)
 _INSTRUMENTAL_PAGE = re.compile(r"this song is an instrumental", re.IGNORECASE)
 _UNRELEASED_PAGE = re.compile(r"lyrics for this song have yet to be (?:released|transcribed)", re.IGNORECASE)
+
+
+def token_problem(providers: Iterable[str], environ: Mapping[str, str], where: str = "lyrics.providers") -> str | None:
+    """What is wrong when ``providers`` lists genius and ``environ`` has no token, else None;
+    checked when the workflow plans a lyrics job, before any job runs."""
+    if "genius" not in providers or environ.get(TOKEN_VARIABLE):
+        return None
+    return (f"{where} lists genius, which needs a Genius API token in the environment variable "
+            f"{TOKEN_VARIABLE} (it is not set): export {TOKEN_VARIABLE}=... before running, or remove "
+            "genius from the providers")
 
 
 def extract_lyrics(html: str) -> dict:

@@ -1,9 +1,15 @@
 """HTTP for the lyrics providers: one polite, retrying, rate-limited client.
 
-- urllib3's ``Retry`` (mounted on a ``requests`` session) retries connection errors, read
-  timeouts and 429/5xx answers with exponential backoff, honouring ``Retry-After`` (capped at
-  ``max_retry_after_s``, so a server asking for an hour does not stall the job silently);
-- requests are spaced to at most ``rate_limit_per_s`` a second, per provider;
+- requests are spaced to at most ``rate_limit_per_s`` a second, per provider, **every attempt
+  counted**: urllib3's ``Retry`` (mounted on a ``requests`` session) retries connection errors,
+  read timeouts and 429/5xx answers, and each of its waits before another attempt goes through
+  the provider's :class:`RateLimiter`;
+- the wait before retry k (1, 2, …) is the server's ``Retry-After`` when it gives one (capped at
+  ``max_retry_after_s``, so a server asking for an hour does not stall the job silently), else
+  ``backoff_s · 2^(k−1)`` (1, 2, 4 s by default; urllib3's own formula would retry at once first),
+  and never less than the limiter's interval since the previous request;
+- a last answer that still carries ``Retry-After`` (retries exhausted) holds the provider's next
+  request, of whatever track, back that long too;
 - every request names the tool, its version and its homepage in ``User-Agent`` (LRCLIB asks);
 - failures become :class:`ProviderError` with a message that names the status and the server,
   never a secret: the messages pass through :func:`redact` with every secret of the client.
@@ -16,9 +22,11 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import takewhile
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader
 from urllib3.util import Retry
 
 from musiclust import __version__
@@ -50,21 +58,6 @@ class HttpSettings:
 DEFAULT_HTTP = HttpSettings()
 
 
-class _CappedRetry(Retry):
-    """``Retry`` whose wait on ``Retry-After`` never exceeds ``max_retry_after``."""
-
-    max_retry_after: float = 120.0
-
-    def new(self, **kw):  # urllib3 copies a Retry on every attempt; keep the cap
-        retry = super().new(**kw)
-        retry.max_retry_after = self.max_retry_after
-        return retry
-
-    def get_retry_after(self, response):
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.max_retry_after)
-
-
 class RateLimiter:
     """At most ``rate`` calls a second: each call waits until its slot (thread-safe)."""
 
@@ -73,6 +66,11 @@ class RateLimiter:
         self._next = 0.0
         self._lock = threading.Lock()
 
+    def hold(self, seconds: float) -> None:
+        """No slot before ``seconds`` from now (a server's Retry-After, a backoff)."""
+        with self._lock:
+            self._next = max(self._next, time.monotonic() + max(0.0, seconds))
+
     def wait(self) -> None:
         with self._lock:
             now = time.monotonic()
@@ -80,6 +78,44 @@ class RateLimiter:
             self._next = max(now, self._next) + self.interval
         if delay > 0:
             time.sleep(delay)
+
+
+class _PoliteRetry(Retry):
+    """``Retry`` whose every wait before another attempt goes through the provider's limiter:
+    ``Retry-After`` (capped at ``max_retry_after``) when the answer has one, else
+    ``backoff_factor · 2^(k−1)`` before retry k."""
+
+    max_retry_after: float = 120.0
+    limiter: RateLimiter | None = None
+
+    def new(self, **kw):  # urllib3 copies a Retry on every attempt; keep ours
+        retry = super().new(**kw)
+        retry.max_retry_after, retry.limiter = self.max_retry_after, self.limiter
+        return retry
+
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.max_retry_after)
+
+    def get_backoff_time(self) -> float:
+        errors = len(list(takewhile(lambda attempt: attempt.redirect_location is None, reversed(self.history))))
+        return 0.0 if errors == 0 else float(min(self.backoff_max, self.backoff_factor * 2 ** (errors - 1)))
+
+    def _wait(self, seconds: float) -> None:
+        if self.limiter is None:
+            time.sleep(seconds)
+            return
+        self.limiter.hold(seconds)
+        self.limiter.wait()
+
+    def sleep_for_retry(self, response) -> bool:  # (also before following a redirect)
+        seconds = self.get_retry_after(response)
+        self._wait(seconds or 0.0)
+        return seconds is not None
+
+    def sleep(self, response=None) -> None:
+        seconds = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        self._wait(self.get_backoff_time() if seconds is None else seconds)
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
@@ -105,7 +141,8 @@ class HttpClient:
     def __init__(self, settings: HttpSettings, secrets: Iterable[str | None] = ()) -> None:
         self.settings = settings
         self._secrets = [s for s in secrets if s]
-        retry = _CappedRetry(
+        self.limiter = RateLimiter(settings.rate_limit_per_s)
+        retry = _PoliteRetry(
             total=settings.retries,
             connect=settings.retries,
             read=settings.retries,
@@ -116,24 +153,33 @@ class HttpClient:
             respect_retry_after_header=True,
             raise_on_status=False,  # hand back the last answer, so its status can be reported
         )
-        retry.max_retry_after = settings.max_retry_after_s
+        retry.max_retry_after, retry.limiter = settings.max_retry_after_s, self.limiter
+        self._retry = retry
         self.session = requests.Session()
         adapter = HTTPAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
-        self.limiter = RateLimiter(settings.rate_limit_per_s)
         self.requests_sent = 0
 
     def get(self, url: str, params: Mapping[str, object] | None = None,
             headers: Mapping[str, str] | None = None) -> requests.Response:
         """The response (any status: the caller decides); raises ProviderError on no answer."""
-        self.limiter.wait()
+        self.limiter.wait()  # (each retry waits for it inside urllib3: _PoliteRetry)
         self.requests_sent += 1
         try:
-            return self.session.get(url, params=params, headers=headers, timeout=self.settings.timeout_s)
+            response = self.session.get(url, params=params, headers=headers, timeout=self.settings.timeout_s)
         except requests.exceptions.RequestException as error:
             raise ProviderError(self.describe_failure(url, error)) from None
+        if response.status_code in RETRY_STATUSES:
+            # Retries exhausted and the server still asks to wait: the next request waits too.
+            try:
+                seconds = self._retry.get_retry_after(response)
+            except InvalidHeader:
+                seconds = None
+            if seconds:
+                self.limiter.hold(seconds)
+        return response
 
     def describe_failure(self, url: str, error: BaseException) -> str:
         reason = error.args[0] if error.args else error

@@ -11,7 +11,10 @@ different song by a different artist), so every answer is scored before it is ke
 The score is their weighted mean (duration left out when unknown). An answer is rejected, with
 the reason, when the title or the artist is below its own minimum (a famous song given to an
 unknown artist has a perfect title and must still fail), when the durations are too far apart,
-when the score is under ``min_score``, or outright when its artist is a placeholder or a lyrics
+when no duration can be compared (a Genius answer carries none, some datasets have none) and
+the title or the artist agrees less than ``min_similarity_without_duration`` (the check that
+would have caught another version of the song is missing, so the names must carry it), when
+the score is under ``min_score``, or outright when its artist is a placeholder or a lyrics
 site's translation/romanisation account, or when the titles' numbers differ ("Part 1" is not
 "Part 2"). A placeholder title ("Untitled", "Track 3", "Intro")
 names no song, so it needs an artist match of at least ``placeholder_min_artist`` and agreeing
@@ -46,6 +49,7 @@ class MatchCriteria:
     max_duration_diff_s: float = 10.0
     duration_tolerance_s: float = 2.0
     placeholder_min_artist: float = 0.9
+    min_similarity_without_duration: float = 0.9
     title_weight: float = 0.4
     artist_weight: float = 0.4
     duration_weight: float = 0.2
@@ -126,6 +130,11 @@ def judge(query: Query, candidate: Candidate, criteria: MatchCriteria = MatchCri
             f"duration {candidate.duration:.0f} s ≠ {query.duration:.0f} s "
             f"(off by {diff:.0f} s > {criteria.max_duration_diff_s:.0f} s)",
         )
+    strict = criteria.min_similarity_without_duration
+    if diff is None and min(title_sim, artist_sim) < strict:
+        return verdict(False, f"no duration to compare: title and artist must agree to {strict:.2f} "
+                              f"(title {title_sim:.2f}, artist {artist_sim:.2f}: {candidate.artist!r}, "
+                              f"{candidate.title!r})")
     placeholder = is_placeholder_title(query.title) or is_placeholder_title(candidate.title)
     if placeholder and (artist_sim < criteria.placeholder_min_artist or diff is None
                         or diff > criteria.duration_tolerance_s):
