@@ -11,8 +11,12 @@
 Memory: agglomerative clustering without constraints holds every pairwise distance
 (``n²/2`` doubles: 45 GB for FMA's 106,574 tracks). Above ``max_tracks`` it merges only
 neighbours in a ``n_neighbors`` graph (``large: connectivity``, memory ``O(n·n_neighbors)``) or
-stops before allocating (``large: stop``). Silhouettes above ``SILHOUETTE_SAMPLE`` tracks are
-computed on a seeded sample of that many.
+stops before allocating (``large: stop``). DBSCAN gives scikit-learn's labels from
+neighbourhoods searched a chunk at a time (:mod:`musiclust.cluster.dbscan`: memory
+``NEIGHBOURHOOD_CHUNK_MB`` plus ``O(n·min_samples)``, where scikit-learn's keeps every pair of
+neighbours, n² at worst). HDBSCAN, on the Euclidean metric, is scikit-learn's Prim's tree over
+the vectors themselves: ``O(n·min_samples)`` memory (its time grows as n²). Silhouettes above
+``SILHOUETTE_SAMPLE`` tracks are computed on a seeded sample of that many.
 
 Noise points keep the label -1: they are counted and reported, never silently dropped (see
 ``metrics``).
@@ -26,11 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans
+from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors, kneighbors_graph
 from sklearn.preprocessing import StandardScaler
+
+from musiclust.cluster.dbscan import chunked_dbscan, dbscan_mem_mb
 
 NOISE = -1
 # Silhouettes cost n² distances; above this many tracks they are taken on a seeded sample.
@@ -121,15 +127,25 @@ def agglomerative_connectivity(vectors: np.ndarray, params: Mapping[str, Any]):
 def evaluation_mem_mb(n_tracks: int, dims: int, algorithms: Mapping[str, Mapping[str, Any] | None],
                       base_mb: int = 1000) -> int:
     """Memory (MiB) an evaluation of ``n_tracks`` vectors of ``dims`` needs: a few float64 copies
-    of the vectors, and all pairwise distances when agglomerative clustering holds them."""
-    need = base_mb + 6 * n_tracks * dims * 8 / 2**20
+    of the vectors, and the most any one algorithm holds besides (they run one after another):
+    all pairwise distances when agglomerative clustering holds them, DBSCAN's chunk of
+    neighbourhoods, HDBSCAN's neighbours and tree."""
+    extra = [0.0]
     if "agglomerative" in algorithms:
         params = settings("agglomerative", algorithms["agglomerative"])
         if n_tracks <= params["max_tracks"]:
-            need += 1.5 * n_tracks * (n_tracks - 1) / 2 * 8 / 2**20  # the condensed matrix, and its sort
+            extra.append(1.5 * n_tracks * (n_tracks - 1) / 2 * 8 / 2**20)  # the condensed matrix, and its sort
         else:
-            need += 4 * n_tracks * params["n_neighbors"] * 16 / 2**20  # the neighbour graph
-    return int(math.ceil(need))
+            extra.append(4 * n_tracks * params["n_neighbors"] * 16 / 2**20)  # the neighbour graph
+    if "dbscan" in algorithms:
+        extra.append(dbscan_mem_mb(n_tracks, settings("dbscan", algorithms["dbscan"])["min_samples"]))
+    if "hdbscan" in algorithms:
+        params = settings("hdbscan", algorithms["hdbscan"])
+        min_samples = params["min_samples"] or params["min_cluster_size"]
+        # k-nearest distances and indices, the tree's and the Prim's copies of the vectors, the
+        # spanning tree, the linkage and the condensed tree.
+        extra.append(n_tracks * (min_samples * 16 + 3 * dims * 8 + 256) / 2**20)
+    return int(math.ceil(base_mb + 6 * n_tracks * dims * 8 / 2**20 + max(extra)))
 
 
 def silhouette(vectors: np.ndarray, labels: np.ndarray, seed: int = 0,
@@ -175,7 +191,7 @@ def _by_k(algorithm: str, vectors: np.ndarray, params: Mapping[str, Any], seed: 
 
 def _dbscan(vectors: np.ndarray, params: Mapping[str, Any]) -> ClusterResult:
     eps = kdistance_eps(vectors, params["min_samples"]) if params["eps"] == "auto" else float(params["eps"])
-    return ClusterResult(DBSCAN(eps=eps, min_samples=params["min_samples"]).fit_predict(vectors), None, eps=eps)
+    return ClusterResult(chunked_dbscan(vectors, eps, params["min_samples"]), None, eps=eps)
 
 
 def _hdbscan(vectors: np.ndarray, params: Mapping[str, Any]) -> ClusterResult:
