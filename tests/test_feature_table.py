@@ -56,3 +56,28 @@ def test_missing_file_and_unknown_format(tmp_path):
     (tmp_path / "x.xlsx").write_text("")
     with pytest.raises(FeatureTableError, match="unknown format '.xlsx'"):
         read_feature_table(tmp_path / "x.xlsx")
+
+
+def test_a_table_is_read_in_batches_and_keeps_only_the_rows_asked_for(tmp_path, monkeypatch):
+    """Two rows at a time, never the whole file at once; problems spanning batches still named."""
+    import pyarrow.parquet as pq
+
+    path = write(tmp_path, good_frame(), "features.parquet")
+    whole_tracks, whole_features = read_feature_table(path)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the whole table was read at once")
+
+    monkeypatch.setattr(pd, "read_parquet", forbidden)
+    monkeypatch.setattr(pq, "read_table", forbidden)
+    tracks, features = read_feature_table(path, [9, 5], batch_rows=2)
+    assert tracks.equals(whole_tracks)  # every row's labels
+    assert features.index.tolist() == [5, 9] and np.array_equal(features, whole_features.loc[[5, 9]])
+    assert read_feature_table(path, with_features=False, batch_rows=2)[1] is None
+    shard = feature_table_shard(path, np.array([7, 1]))
+    assert track_ids(shard).tolist() == [7, 1]
+    with pytest.raises(FeatureTableError, match="duplicate track_id 5"):  # rows 0 and 5: batches 1 and 3
+        read_feature_table(write(tmp_path, good_frame().assign(track_id=[5, 3, 9, 1, 2, 5]), "d.parquet"), batch_rows=2)
+    nan = good_frame().assign(tempo=[np.nan, 1.0, 1.0, 1.0, 1.0, np.inf])
+    with pytest.raises(FeatureTableError, match=r"2 NaN or infinite value\(s\) in column\(s\) tempo \(track_id 5, 7\)"):
+        read_feature_table(write(tmp_path, nan, "n.parquet"), batch_rows=2)

@@ -20,7 +20,7 @@ if kind == "folder":
     scan = scan_folder(params.folder, params.metadata_csv, missing_files=params.missing_files)
     tracks, missing = scan.tracks, scan.missing
 elif kind == "table":  # precomputed features: the table lists the tracks
-    tracks, _ = read_feature_table(snakemake.input.table)
+    tracks, _ = read_feature_table(snakemake.input.table, with_features=False)
 elif kind == "synthetic_lyrics":  # text only: the corpus's lyrics file lists the tracks
     tracks = read_corpus_tracks(snakemake.input.lyrics)
 else:

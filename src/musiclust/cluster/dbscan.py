@@ -33,6 +33,8 @@ NOISE = -1
 NEIGHBOURHOOD_CHUNK_MB = 256
 # Bytes a neighbour costs while a chunk is searched: its index and its distance.
 BYTES_PER_NEIGHBOUR = 16
+# Components to join are gathered up to this many, then joined (each costs ~40 bytes then).
+MERGE_EVERY = 2**20
 
 
 def chunk_rows(n_tracks: int, chunk_mb: float = NEIGHBOURHOOD_CHUNK_MB) -> int:
@@ -43,12 +45,12 @@ def chunk_rows(n_tracks: int, chunk_mb: float = NEIGHBOURHOOD_CHUNK_MB) -> int:
 def dbscan_mem_mb(n_tracks: int, min_samples: int, chunk_mb: float = NEIGHBOURHOOD_CHUNK_MB) -> float:
     """Memory (MiB) :func:`chunked_dbscan` needs beyond the vectors: one chunk, the kept
     neighbours of non-core points and the k-distance curve (``eps: auto``), a few arrays of n."""
-    return chunk_mb + n_tracks * (2 * min_samples * BYTES_PER_NEIGHBOUR + 64) / 2**20
+    return chunk_mb + MERGE_EVERY * 48 / 2**20 + n_tracks * (2 * min_samples * BYTES_PER_NEIGHBOUR + 64) / 2**20
 
 
 def _merge(component: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     """``component`` (each point's component, named by a point) after joining each group of
-    components into one."""
+    components into one (a group may name one several times)."""
     groups = [g for g in groups if len(g) > 1]
     if not groups:
         return component
@@ -83,10 +85,15 @@ def chunked_dbscan(vectors: np.ndarray, eps: float, min_samples: int,
         for offset in np.flatnonzero(counts < min_samples):
             kept_points.append(np.full(counts[offset], start + offset, dtype=np.intp))
             kept_neighbours.append(neighbourhoods[offset].copy())  # (not a view of the chunk)
-        groups = []
+        groups, pending = [], 0
         for offset in np.flatnonzero(counts >= min_samples):
             neighbours = neighbourhoods[offset]  # (the point itself among them)
-            groups.append(np.unique(component[neighbours[core[neighbours]]]))
+            joined = component[neighbours[core[neighbours]]]
+            if (joined != joined[0]).any():  # (else all in its cluster already)
+                groups.append(joined)
+                pending += len(joined)
+            if pending > MERGE_EVERY:  # joined now, the next rows' groups shrink
+                component, groups, pending = _merge(component, groups), [], 0
         del neighbourhoods
         component = _merge(component, groups)
     core_points = np.flatnonzero(core)
