@@ -137,14 +137,15 @@ def _peaks(run) -> dict:
             "anon_mb": max(peak["anon"], _anon_mb()), "seconds": elapsed, **facts}
 
 
-def synthetic_latent(n_tracks: int, dims: int, dense: bool = False) -> np.ndarray:
-    """16 Gaussian clusters plus unit noise (float32, as latents are stored); ``dense``: one
-    tight clump instead (every track within 1.0 of every other)."""
+def synthetic_latent(n_tracks: int, dims: int, dense: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """16 Gaussian clusters plus unit noise (float32, as latents are stored) and each track's
+    cluster as its genre; ``dense``: one tight clump instead (every track within 1.0 of every other)."""
     rng = np.random.default_rng(SEED)
+    genres = rng.integers(0, 16, n_tracks)
     if dense:
-        return (rng.standard_normal((n_tracks, dims)) * 0.05).astype(np.float32)
+        return (rng.standard_normal((n_tracks, dims)) * 0.05).astype(np.float32), genres.astype(str)
     centres = rng.standard_normal((16, dims)) * 3
-    return (centres[rng.integers(0, 16, n_tracks)] + rng.standard_normal((n_tracks, dims))).astype(np.float32)
+    return (centres[genres] + rng.standard_normal((n_tracks, dims))).astype(np.float32), genres.astype(str)
 
 
 def _measure_evaluation(n_tracks: int, dims: int, algorithms: dict, dense: bool, out) -> None:
@@ -154,10 +155,10 @@ def _measure_evaluation(n_tracks: int, dims: int, algorithms: dict, dense: bool,
     from musiclust.cluster.evaluation import evaluate
 
     threadpool_limits(1)
-    vectors = synthetic_latent(n_tracks, dims, dense)
+    vectors, genres = synthetic_latent(n_tracks, dims, dense)
 
     def run() -> dict:
-        evaluation = evaluate(vectors, algorithms, seed=SEED)
+        evaluation = evaluate(vectors, algorithms, genres=genres, seed=SEED)
         errors = [e for e in evaluation.metrics.get("error", []) if isinstance(e, str)]
         return {"clusters": {a: int(v.max()) + 1 for a, v in evaluation.labels.items()}, "errors": errors}
 
