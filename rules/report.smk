@@ -119,6 +119,8 @@ rule report_metric_figures:
                     caption="../report/captions/bars.rst", category="clustering", subcategory="figures"),
         contingency=report(f"{RESULTS}/{{dataset}}/report/figures/contingency.png",
                            caption="../report/captions/contingency.rst", category="clustering", subcategory="figures"),
+        ranking=report(f"{RESULTS}/{{dataset}}/report/figures/ranking.png",
+                       caption="../report/captions/ranking.rst", category="clustering", subcategory="figures"),
     params:
         best_by=BEST_BY,
     log:
@@ -153,6 +155,34 @@ rule summary_tables:
         "../workflow_scripts/summary_tables.py"
 
 
+# The clusters a person uses: which tracks went together (clusters.csv), a playlist per cluster,
+# each track's nearest tracks. Reads only the chosen representation's files when config names it.
+rule report_clusters:
+    input:
+        unpack(cluster_inputs),
+    output:
+        clusters=report(f"{RESULTS}/{{dataset}}/report/clusters.csv", caption="../report/captions/clusters.rst",
+                        category="clustering", subcategory="clusters"),
+        neighbours=report(f"{RESULTS}/{{dataset}}/report/neighbours.csv", caption="../report/captions/neighbours.rst",
+                          category="clustering", subcategory="clusters"),
+        playlists=directory(f"{RESULTS}/{{dataset}}/report/playlists"),
+    params:
+        representation=CLUSTERS["representation"],
+        algorithm=CLUSTERS["algorithm"],
+        neighbours=CLUSTERS["neighbours"],
+        best_by=BEST_BY,
+        standardize=config["clustering"]["standardize"],
+        seed=SEEDS[0],
+    log:
+        f"{RESULTS}/{{dataset}}/logs/report/clusters.log",
+    resources:
+        mem_mb=resources_for("default_mem_mb"),
+    conda:
+        "../envs/musiclust.yaml"
+    script:
+        "../workflow_scripts/report_clusters.py"
+
+
 rule report_page:
     input:
         unpack(page_inputs),
@@ -164,6 +194,8 @@ rule report_page:
         best_by=BEST_BY,
         layout=LAYOUT,
         labels=LABELS,
+        baselines=lambda wc: representation_baselines(wc.dataset),
+        clusters=CLUSTERS,
         config=config,
     log:
         f"{RESULTS}/{{dataset}}/logs/report/page.log",

@@ -1,6 +1,8 @@
 # Settings and input functions of the report rules (rules/report.smk): which figures a dataset's
 # report holds, and what each figure job reads.
 
+from musiclust.representations.registry import same_feature_baselines
+
 REPORT = config["report"]
 PROJECTION_METHODS = REPORT["projections"]
 BEST_BY = REPORT["best_by"]
@@ -42,7 +44,8 @@ def figure_list(dataset):
         out += [(f"{figures}/models/disentanglement.png", "disentanglement", "", ""),
                 (f"{figures}/models/latent-correlation.png", "correlation", "", "")]
     out += [(f"{figures}/{name}.png", kind, "", "") for name, kind in
-            (("metrics-heatmap", "heatmap"), ("metric-bars", "bars"), ("contingency", "contingency"))]
+            (("ranking", "ranking"), ("metrics-heatmap", "heatmap"), ("metric-bars", "bars"),
+             ("contingency", "contingency"))]
     return out
 
 
@@ -55,6 +58,7 @@ def page_inputs(wildcards):
         "failures": f"{base}/report/failures.csv",
         "tracks": f"{base}/tracks.parquet",
         "selection": f"{base}/selection.json",
+        "clusters": f"{base}/report/clusters.csv",
     }
     if representations_of("learned", wildcards.dataset):
         inputs["model_figures"] = f"{base}/report/figures/models"
@@ -74,3 +78,36 @@ def model_figure_inputs(wildcards):
                       for rep in learned for seed in SEEDS],
         "table": f"{dataset_dir(wildcards.dataset)}/report/disentanglement.csv",
     }
+
+
+# The clustering of clusters.csv, playlists/ and neighbours.csv (report.clusters; README "Report").
+CLUSTERS = REPORT["clusters"]
+if CLUSTERS["representation"] is not None and CLUSTERS["representation"] not in REPRESENTATIONS:
+    raise WorkflowError(f"report.clusters.representation: {CLUSTERS['representation']!r} is not a representation "
+                        f"({', '.join(REPRESENTATIONS)})")
+if CLUSTERS["algorithm"] is not None and CLUSTERS["algorithm"] not in config["clustering"]["algorithms"]:
+    raise WorkflowError(f"report.clusters.algorithm: {CLUSTERS['algorithm']!r} is not a clustering algorithm "
+                        f"({', '.join(config['clustering']['algorithms'])})")
+
+
+def cluster_inputs(wildcards):
+    """What the chosen clustering is read from: a named representation's own files; or, when the
+    summary chooses, the whole run's metrics and every representation's first seed."""
+    base, reps = dataset_dir(wildcards.dataset), dataset_reps(wildcards.dataset)
+    named = CLUSTERS["representation"]
+    if named is None:
+        return {**first_seed_files(reps, wildcards.dataset), "metrics": f"{base}/report/metrics.csv",
+                "tracks": f"{base}/tracks.parquet"}
+    if named not in reps:
+        raise WorkflowError(f"report.clusters.representation: {named!r} is not built for dataset "
+                            f"{wildcards.dataset!r} (its representations: {', '.join(reps)})")
+    inputs = {**first_seed_files([named], wildcards.dataset), "tracks": f"{base}/tracks.parquet"}
+    if CLUSTERS["algorithm"] is None:  # its best algorithm over the seeds
+        inputs["rep_evaluations"] = [f"{base}/evaluation/{named}/seed-{seed}.parquet" for seed in SEEDS]
+    return inputs
+
+
+def representation_baselines(dataset):
+    """Each learned or fused representation of a dataset → its baselines of the same features."""
+    reps = dataset_reps(dataset)
+    return same_feature_baselines({rep: REPRESENTATIONS[rep] for rep in reps})

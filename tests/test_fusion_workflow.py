@@ -77,6 +77,7 @@ def test_a_hybrid_weight_edit_reruns_that_hybrid_only(demo_run):
     workdir, config = demo_run
     edited = copy.deepcopy(config)
     edited["representations"]["hybrid_mel_metadata_weighted"]["weights"] = {"conv_vae_mel": 2.0}
-    report = {"summary_tables": 1, "report_projections": 1, "report_metric_figures": 1, "report_page": 1}
+    report = {"summary_tables": 1, "report_projections": 1, "report_metric_figures": 1, "report_page": 1,
+              "report_clusters": 1}
     assert planned_jobs(workdir, edited) == Counter(
         {"hybrid_representation": 1, "evaluate": 1, "metrics_table": 1, "all": 1, **report})

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from musiclust.report.loading import save_figure
-from musiclust.report.page import Figure, render_page
+from musiclust.report.page import Figure, clusters_section, render_page, summary_section
 from musiclust.report.training_curves import training_figure
 from tests.conftest import apt_install_or_skip
 
@@ -183,14 +183,18 @@ def test_page_of_plain_frames_in_a_browser(chromium, tmp_path):
     tracks = pd.DataFrame({"track_id": np.arange(6), "genre": ["Rock", "Pop"] * 3})
     failures = pd.DataFrame({"track_id": [9], "stage": ["decode"], "reason": ["corrupt"], "detail": [""]})
     summary = pd.DataFrame({"representation": ["pca", "vae"], "algorithm": ["kmeans"] * 2, "marks": ["", "collapsed"]})
+    ranking = Figure("Summary", "Ranking", "caption", tmp_path / "training.png")
     html = render_page(dataset="demo", config={"dataset": "demo", "seeds": [0]}, tracks=tracks, failures=failures,
                        lyrics=pd.DataFrame({"track_id": [0, 1], "status": ["found", "not_found"]}),
                        tables=[("Clustering results", "note <b>escaped</b>", summary)],
-                       figures=[Figure("Training", "Training curves: vae", "caption", tmp_path / "training.png")])
+                       figures=[ranking, Figure("Training", "Training curves: vae", "caption", tmp_path / "training.png")],
+                       summary=summary_section("pca clusters best.", "ARI", summary, [ranking]),
+                       clusters=clusters_section("pca by kmeans", "note", pd.DataFrame({"cluster": ["0"], "tracks": [6]})))
     page = tmp_path / "index.html"
     page.write_text(html, encoding="utf-8")
     facts = inspect_page(chromium, page, tmp_path / "screenshot.png", tmp_path / "profile")
-    check_page(facts)
+    check_page(facts, min_images=2)
+    assert facts["sections"][:2] == ["#summary", "#clusters"]
     assert "<b>escaped</b>" not in html
     assert (tmp_path / "screenshot.png").stat().st_size > 0
 
@@ -204,3 +208,4 @@ def test_report_page_of_the_demo_run_in_a_browser(chromium, demo_run, tmp_path):
     facts = inspect_page(chromium, page, tmp_path / "report-screenshot.png", tmp_path / "profile")
     check_page(facts, min_images=n_figures)
     assert len(facts["images"]) == n_figures
+    assert facts["sections"][:3] == ["#summary", "#clusters", "#dataset"]  # the answer first

@@ -167,12 +167,12 @@ def test_page_shows_what_selection_did(tmp_path):
     failures = pd.DataFrame(columns=["track_id", "stage", "reason", "detail"])
     selection = {"funnel": [{"step": "the dataset", "tracks": 5}, {"step": "selection.genres ['Rock', 'Pop']",
                                                                     "tracks": 2}],
-                 "shortfalls": {"Pop": 3}, "total_shortfall": None,
+                 "shortfalls": {"Pop": {"asked": 4, "found": 1}}, "total_shortfall": None,
                  "missing_files": [{"line": 4, "file": "gone.mp3"}]}
     html = render_page(dataset="mine", config={}, tracks=tracks, failures=failures, lyrics=None, tables=[],
                        figures=[], selection=selection)
     assert "<h3>Selection</h3>" in html and "selection.genres [&#x27;Rock&#x27;, &#x27;Pop&#x27;]" in html
-    assert "<td>Pop</td><td>3</td>" in html
+    assert "<td>Pop</td><td class=\"n\">4</td><td class=\"n\">1</td><td class=\"n\">3</td>" in html
     assert "1 rows of the metadata CSV name no file" in html and "<td>gone.mp3</td>" in html
 
 

@@ -76,7 +76,7 @@ def test_dbscan_eps_reruns_only_dbscan_and_tables(demo_run):
     n_reps = len(expand_representations(config["representations"]))
     # ... and the report's clustering figures, tables (the baselines' too) and page; not its training curves.
     report = {"summary_tables": 1, "report_projections": 1, "report_metric_figures": 1, "report_page": 1,
-              "baseline_table": 1}
+              "report_clusters": 1, "baseline_table": 1}
     assert planned_jobs(workdir, edited) == Counter({"evaluate": n_reps, "metrics_table": 1, "all": 1, **report})
 
 
@@ -110,7 +110,7 @@ def test_mel_settings_rerun_mel_and_downstream_only(demo_run):
         "metrics_table": 1,
         "baseline_table": 1,  # pca_mel's numbers
         "summary_tables": 1, "report_projections": 1, "report_model_figures": 1, "report_metric_figures": 1,
-        "report_page": 1,
+        "report_page": 1, "report_clusters": 1,
         "all": 1,
     })
     for rule in ("download_archive", "extract_archive", "decode_audio", "select_tracks"):

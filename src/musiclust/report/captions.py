@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from musiclust.report.projections import TITLES
 
-SECTIONS = ("Projections", "Training", "β sweeps", "Disentanglement", "Metrics")
+SECTIONS = ("Summary", "Projections", "Training", "β sweeps", "Disentanglement", "Metrics")
 
 
-def describe_figure(kind: str, name: str = "", method: str = "", best_by: str = "ari") -> tuple[str, str, str]:
-    """``(section, title, caption)`` of a figure of ``kind``."""
+def describe_figure(kind: str, name: str = "", method: str = "", best_by: str = "ari",
+                    score: str = "ari") -> tuple[str, str, str]:
+    """``(section, title, caption)`` of a figure of ``kind``; ``score``: the summary's metric."""
     projection = TITLES.get(method, method)
+    if kind == "ranking":
+        return ("Summary", "Ranking",
+                f"Each representation at its best algorithm by {score}: mean ± std over seeds, dots the seeds, best at "
+                "the top; grey hatched: marked (collapsed, degenerate, trained with the genres, ...).")
     if kind == "projections":
         return ("Projections", f"{projection} of every representation",
                 f"Each representation's latents (first seed) projected to 2-D by {projection}: left coloured by the "

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from musiclust.cluster.metrics import METRIC_NAMES  # noqa: E402
+from musiclust.report.ranking import METRIC_TITLES, seed_scores  # noqa: E402
 from musiclust.report.summary import LOWER_IS_BETTER  # noqa: E402
 
 BAR_METRICS = ("silhouette", "ari", "nmi")
@@ -115,3 +116,26 @@ def contingency_figure(entries: Sequence[dict], max_cols: int = 3) -> plt.Figure
     fig.tight_layout()
     return fig
 
+
+
+def ranking_figure(metrics: pd.DataFrame, ranking: pd.DataFrame, metric: str) -> plt.Figure:
+    """The summary's ranking: each representation's best algorithm, mean ± std over seeds (dots:
+    the seeds), best at the top; marked rows (collapsed, degenerate, label-trained, ...) hatched grey."""
+    n = len(ranking)
+    fig, ax = plt.subplots(figsize=(4.8, 0.9 + 0.2 * max(n, 3)))
+    y = np.arange(n)[::-1]
+    for position, row in zip(y, ranking.itertuples(index=False)):
+        colour = "#1f77b4" if row.unmarked else "#bbbbbb"
+        ax.barh(position, 0 if pd.isna(row.mean) else row.mean, xerr=0 if pd.isna(row.std) else row.std,
+                color=colour, hatch=None if row.unmarked else "//", edgecolor="#777777", linewidth=0.4, capsize=2)
+        seeds = seed_scores(metrics, row.representation, row.algorithm, metric)
+        ax.scatter(seeds.to_numpy(), np.full(len(seeds), position), s=7, color="black", zorder=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels(ranking["representation"], fontsize=7)  # (the algorithms: the table beside it)
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.grid(axis="x", alpha=0.3)
+    ax.tick_params(axis="x", labelsize=7)
+    arrow = "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
+    ax.set_xlabel(f"{METRIC_TITLES.get(metric, metric)} ({arrow}); grey hatched: marked", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -10,10 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from musiclust.report.layouts import layout_of, layout_table
-from musiclust.report.tables import NOISE_DOMINATED, markdown_table, summary_table
-
-# Metrics where lower is better; every other metric is better higher.
-LOWER_IS_BETTER = ("davies_bouldin",)
+from musiclust.report.tables import LOWER_IS_BETTER, NOISE_DOMINATED, markdown_table, summary_table
 
 
 def usable(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -43,10 +40,11 @@ def best_algorithms(metrics: pd.DataFrame, by: str = "ari") -> dict[str, str]:
     return best
 
 
-def study_tables(metrics: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """``all``: every representation × algorithm; ``by_algorithm``: the same, grouped by
-    algorithm first (the second study's per-algorithm layout)."""
-    summary = summary_table(metrics)
+def study_tables(metrics: pd.DataFrame, order_by: str | None = None) -> dict[str, pd.DataFrame]:
+    """``all``: every representation × algorithm (by name, or grouped best first by
+    ``order_by``); ``by_algorithm``: the same, grouped by algorithm first (the second study's
+    per-algorithm layout)."""
+    summary = summary_table(metrics, order_by)
     by_algorithm = summary.sort_values(["algorithm", "representation"], kind="stable")
     return {"all": summary, "by_algorithm": by_algorithm[["algorithm", *[c for c in summary if c != "algorithm"]]]}
 

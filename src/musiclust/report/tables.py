@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from musiclust.cluster.evaluation import read_evaluation
@@ -20,6 +21,7 @@ KEYS = ("representation", "algorithm", "seed")
 # Facts of the representation carried onto each of its rows.
 REPRESENTATION_FACTS = ("family", "saw_labels", "latent_dim", "active_dims", "collapsed")
 NOISE_DOMINATED = 0.5  # a density clustering that leaves more than this share unclustered
+LOWER_IS_BETTER = ("davies_bouldin",)  # metrics where lower is better; every other, higher
 # Column titles of the summary; the arrow says which direction is better.
 _DISPLAY = {
     "silhouette": "Silhouette ↑",
@@ -65,11 +67,17 @@ def mean_std(values: pd.Series, digits: int) -> str:
     return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
+# Boolean facts of a representation that make its rows unfit to read as results, and the mark
+# they get (per seed). Every table and the summary mark from here: a new fact is one entry.
+MARK_FACTS = {"collapsed": "collapsed", "degenerate": "degenerate"}
+
+
 def row_marks(group: pd.DataFrame) -> str:
     marks = []
-    collapsed = int(group["collapsed"].sum()) if "collapsed" in group else 0
-    if collapsed:
-        marks.append(f"collapsed ({collapsed}/{len(group)} seeds)")
+    for fact, mark in MARK_FACTS.items():
+        flagged = int(group[fact].fillna(False).astype(bool).sum()) if fact in group else 0
+        if flagged:
+            marks.append(f"{mark} ({flagged}/{len(group)} seeds)")
     if "noise_share" in group and pd.to_numeric(group["noise_share"], errors="coerce").mean() > NOISE_DOMINATED:
         marks.append("noise-dominated")
     if "error" in group and group["error"].notna().any():
@@ -77,13 +85,39 @@ def row_marks(group: pd.DataFrame) -> str:
     return "; ".join(marks)
 
 
-def summary_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± sample std over seeds, one row per (representation, algorithm), with marks."""
+def _group_order(metrics: pd.DataFrame, order_by: str | None) -> list[tuple[str, str]]:
+    """(representation, algorithm) pairs: by name; or, with ``order_by``, representations by
+    their best algorithm's mean ``order_by`` (best first, noise-dominated and failed runs
+    last), each with its algorithms best first."""
+    means = metrics.groupby(["representation", "algorithm"], sort=True)
+    keys = list(means.groups)
+    if order_by is None or order_by not in metrics:
+        return keys
+    sign = -1 if order_by in LOWER_IS_BETTER else 1
+    score = {}
+    for key, group in means:
+        value = pd.to_numeric(group[order_by], errors="coerce").mean() * sign
+        noisy = "noise_share" in group and pd.to_numeric(group["noise_share"], errors="coerce").mean() > NOISE_DOMINATED
+        failed = "error" in group and group["error"].notna().any()
+        score[key] = -np.inf if noisy or failed or pd.isna(value) else value
+    best = {}
+    for (representation, _), value in score.items():
+        best[representation] = max(best.get(representation, -np.inf), value)
+    return sorted(keys, key=lambda k: (-best[k[0]], k[0], -score[k], k[1]))
+
+
+def summary_table(metrics: pd.DataFrame, order_by: str | None = None) -> pd.DataFrame:
+    """Mean ± sample std over seeds, one row per (representation, algorithm), with the tracks
+    clustered and marks; by name, or grouped best first by ``order_by`` (``_group_order``)."""
     columns = [*METRIC_NAMES, "n_clusters", "coverage", "active_dims"]
+    groups = dict(list(metrics.groupby(["representation", "algorithm"], sort=True)))
     rows = []
-    for (representation, algorithm), group in metrics.groupby(["representation", "algorithm"], sort=True):
+    for representation, algorithm in _group_order(metrics, order_by):
+        group = groups[(representation, algorithm)]
         label = f"{representation} †" if group.get("saw_labels", pd.Series([False])).any() else representation
-        row = {"representation": label, "algorithm": algorithm, "seeds": len(group)}
+        tracks = pd.to_numeric(group["n_tracks"], errors="coerce").max() if "n_tracks" in group else np.nan
+        row = {"representation": label, "algorithm": algorithm, "seeds": len(group),
+               "tracks": "–" if pd.isna(tracks) else str(int(tracks))}
         for column in columns:
             values = group[column] if column in group else pd.Series(dtype=float)
             row[_DISPLAY[column]] = mean_std(values, _DIGITS.get(column, 3))

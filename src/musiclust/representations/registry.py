@@ -125,3 +125,28 @@ def representations_for(representations: Mapping[str, Mapping], dataset_kind: st
         return all(source(features) in available for features in feature_inputs(spec))
 
     return [name for name, spec in representations.items() if buildable(spec)]
+
+
+def representation_features(representations: Mapping[str, Mapping], name: str) -> list[str]:
+    """The feature kinds a representation is made from: its own, or a hybrid's parts' together."""
+    spec = representations[name]
+    if is_hybrid(spec):
+        return sorted({f for part in spec["parts"] for f in representation_features(representations, part)})
+    return sorted(set(feature_inputs(spec)))
+
+
+def same_feature_baselines(representations: Mapping[str, Mapping]) -> dict[str, list[str]]:
+    """Each learned or fused representation → the baselines (``pca``, ``raw``) made from its
+    features, or from some of them (a hybrid's or a multimodal model's single modality): what
+    the report compares it with. Representations without such a baseline are left out."""
+    baselines = {name: set(representation_features(representations, name)) for name, spec in representations.items()
+                 if stage_of(spec) == "baseline"}
+    out = {}
+    for name, spec in representations.items():
+        if stage_of(spec) == "baseline":
+            continue
+        features = set(representation_features(representations, name))
+        matches = [b for b, own in baselines.items() if own and own <= features]
+        if matches:
+            out[name] = matches
+    return out
