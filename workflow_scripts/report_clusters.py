@@ -7,7 +7,7 @@ from musiclust.cluster.algorithms import clustering_space
 from musiclust.cluster.evaluation import read_evaluation
 from musiclust.logs import log_to_file
 from musiclust.report.clusters import cluster_table, neighbour_table, write_playlists
-from musiclust.report.loading import index_by_representation
+from musiclust.report.loading import file_of
 from musiclust.report.ranking import chosen_clustering
 from musiclust.report.tables import gather_metrics
 from musiclust.representations.latents import read_latents
@@ -18,8 +18,8 @@ params = snakemake.params
 metrics = pd.read_csv(snakemake.input.metrics) if "metrics" in snakemake.input.keys() \
     else gather_metrics(snakemake.input.rep_evaluations)
 representation, algorithm, how = chosen_clustering(metrics, params.best_by, params.representation, params.algorithm)
-latents = index_by_representation(snakemake.input.latents, params.seed)[representation]
-evaluation = index_by_representation(snakemake.input.evaluations, params.seed)[representation]
+latents = file_of(snakemake.input.latents, representation)  # (inputs: the first seed's)
+evaluation = file_of(snakemake.input.evaluations, representation)
 ids, vectors, _ = read_latents(latents)
 eval_ids, result, _ = read_evaluation(evaluation)
 if algorithm not in result.labels:

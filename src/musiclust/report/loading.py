@@ -83,3 +83,13 @@ def latent_means(paths: Sequence[str | Path]) -> dict[str, np.ndarray]:
 def histories_by_seed(paths: Sequence[str | Path]) -> dict[int, pd.DataFrame]:
     """Seed (from the ``seed-{s}`` folder name) → history frame."""
     return {int(Path(path).parent.name.split("-", 1)[1]): read_history(path) for path in paths}
+
+
+def file_of(paths: Sequence[str | Path], representation: str) -> Path:
+    """The one of a seed's files (``.../evaluation/{rep}/seed-{s}.parquet`` or
+    ``.../models/{rep}/seed-{s}/latents.parquet``) that belongs to ``representation``."""
+    for path in map(Path, paths):
+        folder = path.parent if path.name.startswith("seed-") else path.parent.parent
+        if folder.name == representation:
+            return path
+    raise KeyError(f"no file of representation {representation!r} among {len(paths)} inputs")
