@@ -15,7 +15,7 @@ from musiclust.data.selection import Selection, run_selection
 from musiclust.report.clusters import (cluster_overview, cluster_table, neighbour_table, playlist_entries,
                                        write_playlists)
 from musiclust.report.page import render_page
-from musiclust.report.ranking import (baseline_comparisons, chosen_clustering, headline, holds_over_seeds,
+from musiclust.report.ranking import (baseline_comparisons, chosen_clustering, comparison_note, headline, holds_over_seeds,
                                       rank_representations, ranking_metric, summary_rows)
 from musiclust.report.summary import study_tables
 from musiclust.representations.registry import same_feature_baselines
@@ -76,6 +76,10 @@ def test_one_seed_is_not_tested_and_unlabelled_runs_rank_by_an_internal_metric()
     assert comparisons.iloc[0]["verdict"] == "one seed: not tested"
     assert "over 1 seed," in headline(ranking, comparisons, "ari")
     assert "over seeds" not in summary_rows(ranking, comparisons, "ari")  # nothing tested: no column
+    no_learned = baseline_comparisons(metrics, ranking, {}, "ari")
+    assert "Δ vs baseline" not in summary_rows(ranking, no_learned, "ari") and comparison_note(no_learned, "ari") == ""
+    tie = rank_representations(metrics_of({("a", "kmeans"): [0.5], ("b", "kmeans"): [0.5]}, seeds=(0,)), "ari")
+    assert headline(tie, no_learned, "ari") == "a (kmeans) clusters best: ARI 0.500 over 1 seed, tied with b."
     unlabelled = metrics.assign(ari=np.nan)
     assert ranking_metric(unlabelled, "ari") == "silhouette"
     assert ranking_metric(unlabelled, "davies_bouldin") == "davies_bouldin"

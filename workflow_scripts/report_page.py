@@ -10,8 +10,9 @@ from musiclust.report.captions import describe_figure
 from musiclust.report.clusters import cluster_overview
 from musiclust.report.disentanglement import disentanglement_summary
 from musiclust.report.page import Figure, clusters_section, render_page, summary_section
-from musiclust.report.ranking import (baseline_comparisons, chosen_clustering, comparison_note, has_genres, headline,
-                                      metric_note, rank_representations, ranking_metric, summary_rows)
+from musiclust.report.ranking import (METRIC_TITLES, baseline_comparisons, chosen_clustering, comparison_note,
+                                      has_genres, headline, metric_note, rank_representations, ranking_metric,
+                                      summary_rows)
 from musiclust.report.summary import layout_summary, study_tables
 
 log = log_to_file(snakemake.log[0])
@@ -38,7 +39,7 @@ cluster_html = clusters_section(
     "report.clusters in the config.", cluster_overview(clusters, params.clusters["shown"]))
 
 tables = [("Clustering results", f"Mean ± std over seeds, one row per representation × algorithm, grouped by the "
-           f"summary's ranking, each representation's best algorithm (by {metric}) first; tracks: the tracks each "
+           f"summary's ranking, each representation's best algorithm (by {METRIC_TITLES[metric]}) first; tracks: the tracks each "
            "row clustered; highlighted rows are marked (collapsed or degenerate model, noise-dominated density "
            "clustering, failed run); † trained with the genre labels.", study_tables(metrics, metric)["all"])]
 study = layout_summary(metrics, params.layout, params.labels)

@@ -135,8 +135,9 @@ def summary_rows(ranking: pd.DataFrame, comparisons: pd.DataFrame, metric: str) 
     rows = []
     for rank, row in enumerate(ranking.itertuples(index=False), start=1):
         entry = {"#": rank, "representation": row.representation, "best algorithm": row.algorithm,
-                 title: score_text(row.mean, row.std), "tracks": "" if row.tracks is None else row.tracks,
-                 "Δ vs baseline": ""}
+                 title: score_text(row.mean, row.std), "tracks": "" if row.tracks is None else row.tracks}
+        if len(comparisons):
+            entry["Δ vs baseline"] = ""
         if row.representation in against.index and pd.notna(against.at[row.representation, "difference"]):
             entry["Δ vs baseline"] = (f"{against.at[row.representation, 'difference']:+.3f} "
                                       f"({against.at[row.representation, 'baseline']})")
@@ -167,7 +168,9 @@ def headline(ranking: pd.DataFrame, comparisons: pd.DataFrame, metric: str) -> s
         baseline = None
     if len(others):
         runner = others.iloc[0]
-        parts.append(f", {abs(winner['mean'] - runner['mean']):.3f} ahead of {runner['representation']}")
+        gap = abs(winner["mean"] - runner["mean"])
+        parts.append(f", {gap:.3f} ahead of {runner['representation']}" if round(gap, 3) > 0
+                     else f", tied with {runner['representation']}")
         if baseline is not None and baseline["baseline"] == runner["representation"]:
             parts.append(f", the baseline of its features ({baseline['verdict']})")
             baseline = None
@@ -217,7 +220,9 @@ def chosen_clustering(metrics: pd.DataFrame, best_by: str, representation: str |
 
 
 def comparison_note(comparisons: pd.DataFrame, metric: str) -> str:
-    """What Δ is and the test of whether it holds."""
+    """What Δ is and the test of whether it holds ("" when nothing is compared)."""
+    if comparisons.empty:
+        return ""
     note = ("Δ: the difference from the strongest baseline (PCA or raw) of the same features, each at its own best "
             f"algorithm{' (negative is better)' if metric in LOWER_IS_BETTER else ''}")
     if len(comparisons) and (comparisons["verdict"] != "one seed: not tested").any():
