@@ -67,6 +67,8 @@ RESOURCES = config["resources_dir"]
 DATASETS = config["datasets"]
 # β sweeps expanded: one representation per β.
 REPRESENTATIONS = expand_representations(config["representations"])
+# The audio feature kinds some representation reads (an on-demand kind's span is decoded only then).
+AUDIO_FEATURES_READ = sorted({f for spec in REPRESENTATIONS.values() for f in feature_inputs(spec) if f in AUDIO_FEATURES})
 _PART_PROBLEMS = part_problems(REPRESENTATIONS)  # (after `only:`, which may have left a hybrid's part out)
 if _PART_PROBLEMS:
     raise WorkflowError("invalid config:\n  " + "\n  ".join(_PART_PROBLEMS))

@@ -2,7 +2,8 @@
 # (cached as int16 audio), then one job per (feature kind, shard). The decode rule sees only
 # the feature settings that move those spans (span_params: n_fft, hop_length, n_frames,
 # placement, duration_s), so an edit of e.g. features.mel.n_mels reruns the mel jobs only;
-# an edit of audio.* or of a span setting reruns the decoding and every feature.
+# an edit of audio.* or of a span setting reruns the decoding and every feature. MusiCNN's span
+# (whole clips by default) joins only when a representation reads musicnn.
 from musiclust.features.plan import span_params
 
 
@@ -14,7 +15,7 @@ rule decode_audio:
         failures=f"{RESULTS}/{{dataset}}/features/failures/shard-{{shard}}.parquet",
     params:
         audio=config["audio"],
-        spans=span_params(config["features"]),
+        spans=span_params(config["features"], AUDIO_FEATURES_READ),
     threads: config["features"]["threads"]
     priority: PRIORITY["inputs"]
     log:

@@ -18,6 +18,7 @@ from musiclust.data.download import download_file
 from musiclust.data.selection import Selection
 from musiclust.data.synthetic_lyrics import SyntheticLyricsSpec
 from musiclust.features.decode import DecodeSettings
+from musiclust.features.pretrained.musicnn import MusicnnSettings
 from musiclust.features.spectral import MelSettings, Mfcc2dSettings, MfccStatsSettings
 from musiclust.lyrics.fetch import LyricsSettings
 from musiclust.lyrics.genius import DEFAULT_API_URL, DEFAULT_WEB_URL
@@ -66,6 +67,7 @@ FILLED_OBJECTS = {
     ("features", "mfcc_stats"): PROPERTIES["features"]["properties"]["mfcc_stats"],
     ("features", "mfcc2d"): PROPERTIES["features"]["properties"]["mfcc2d"],
     ("features", "fma_features"): PROPERTIES["features"]["properties"]["fma_features"],
+    ("features", "musicnn"): PROPERTIES["features"]["properties"]["musicnn"],
     ("training",): PROPERTIES["training"],
     ("analysis",): PROPERTIES["analysis"],
     ("clustering",): PROPERTIES["clustering"],
@@ -188,6 +190,7 @@ def test_schema_defaults_equal_the_library_defaults():
         "features.mel": (schema_defaults(features["mel"], SCHEMA), _fields(MelSettings)),
         "features.mfcc_stats": (schema_defaults(features["mfcc_stats"], SCHEMA), _fields(MfccStatsSettings)),
         "features.mfcc2d": (schema_defaults(features["mfcc2d"], SCHEMA), _fields(Mfcc2dSettings)),
+        "features.musicnn": (schema_defaults(features["musicnn"], SCHEMA), _fields(MusicnnSettings)),
         "audio": (schema_defaults(PROPERTIES["audio"], SCHEMA), _fields(DecodeSettings, skip=("sample_rate",))),
         "analysis": (schema_defaults(PROPERTIES["analysis"], SCHEMA), _fields(CollapseCheck)),
         "datasets.<name>.demo": (schema_defaults(dataset["demo"], SCHEMA), _fields(DemoSpec)),

@@ -92,6 +92,17 @@ def test_decode_params_hold_only_what_moves_a_span(config):
         assert span_params(moved) != params, (kind, key)
 
 
+def test_musicnn_span_joins_the_decode_only_when_a_representation_reads_it(config):
+    """MusiCNN reads whole clips by default: a run that does not use it decodes as before."""
+    features = config["features"]
+    assert "musicnn" in features  # the schema's default block
+    without = span_params(features, used=["mel", "mfcc_stats", "mfcc2d"])
+    assert without == span_params(features) == span_params({k: v for k, v in features.items() if k != "musicnn"})
+    with_musicnn = span_params(features, used=["mel", "musicnn"])
+    assert with_musicnn["musicnn"] == {"placement": "whole", "duration_s": 30.0}
+    assert DecodePlan.from_params(22050, with_musicnn).spans(CLIP) == [(0, CLIP)]
+
+
 def test_config_accepts_any_excerpt_and_rejects_mfcc2d_frames_it_cannot_fill(config):
     schema = load_schema(ROOT / "schemas" / "config.schema.yaml")
     long_excerpt = copy.deepcopy(config)

@@ -9,12 +9,14 @@ summation orders, and are far below what a wrong layer, padding, epsilon or pool
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import librosa
 import numpy as np
 import pytest
 import torch
 
-from musiclust.features.clip import DecodedAudio
+from musiclust.features.clip import DecodedAudio, clips_table
 from musiclust.features.pretrained.musicnn import (
     MusicnnSettings,
     log_mel,
@@ -26,15 +28,17 @@ from musiclust.features.pretrained.musicnn_weights import (
     MODELS,
     checkpoint_prefix,
     is_optimizer_state,
+    labels,
     load_musicnn,
     state_dict_from_checkpoint,
     torch_name,
 )
 from musiclust.features.pretrained.musicnn_model import MusiCNN
 from musiclust.features.pretrained.tf_checkpoint import read_checkpoint
+from musiclust.features.shards import feature_shard
+from musiclust.features.spectral import settings_for
+from musiclust.tables import array_shape, column_array
 from tests.data.make_musicnn_reference import clips_checksum, reference_clips
-
-from pathlib import Path
 
 REFERENCE = Path(__file__).parent / "data" / "musicnn_reference.npz"
 TAGS_ATOL = 1e-4
@@ -79,6 +83,7 @@ def test_state_dict_covers_every_variable_of_the_checkpoint(model):
     places = {torch_name(name): name for name in model_variables}
     assert len(places) == len(model_variables)
     assert set(places) == set(targets)
+    assert len(labels(model)) == 50 and labels(model)[0] == ("guitar" if model == "MTT_musicnn" else "rock")
     state = state_dict_from_checkpoint(variables, network)
     for place, tf_name in places.items():
         assert state[place].numel() == model_variables[tf_name].size
@@ -140,3 +145,19 @@ def test_settings_name_the_mistake():
         MusicnnSettings(layer="logits")
     with pytest.raises(ValueError, match=r"model 'MTT_vgg'"):
         MusicnnSettings(model="MTT_vgg")
+
+
+def test_feature_shard_of_decoded_audio_holds_one_embedding_a_track(reference):
+    """The compute_features job's path: a decoded-audio shard (int16, 22,050 Hz) in, a
+    (tracks, 200) column out; an empty shard gives an empty column of that width."""
+    _, clips = reference
+    signals = [librosa.resample(clip[: 16000 * 3 + 512], orig_sr=16000, target_sr=22050) for clip in clips.values()]
+    audio = clips_table([7, 9], [DecodedAudio.from_signal(s, 22050) for s in signals[:2]], 22050)
+    table = feature_shard(audio, "musicnn", settings_for("musicnn", {"pool": ["mean", "max"]}), workers=1, progress=False)
+    assert table.column("track_id").to_pylist() == [7, 9]
+    values = column_array(table, "musicnn")
+    assert values.shape == (2, 400) and np.isfinite(values).all()
+    # one patch a clip: its mean is its max
+    np.testing.assert_allclose(values[:, :200], values[:, 200:])
+    empty = feature_shard(audio.slice(0, 0), "musicnn", MusicnnSettings(), workers=1, progress=False)
+    assert empty.num_rows == 0 and array_shape(empty, "musicnn") == (200,)

@@ -23,7 +23,7 @@ EXPECTED = {
     "task1_lyrics.yaml": ({"text_vae_lyrics", "text_pca_lyrics"}, {"kmeans"}),
     "task2_audio_text.yaml": (
         {"conv_vae_mel", "conv_ae_mel", "pca_mel", "pca_text_metadata", "hybrid_mel_metadata",
-         "hybrid_mel_metadata_weighted"},
+         "hybrid_mel_metadata_weighted", "pca_musicnn", "vae_musicnn", "hybrid_musicnn_metadata"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "task3_conditional.yaml": (
@@ -33,7 +33,7 @@ EXPECTED = {
     "study2_easy.yaml": ({"vae_mfcc", "pca_mfcc"}, {"kmeans"}),
     "study2_medium.yaml": (
         {"conv_vae_mfcc2d", "vae_mfcc", "text_lyrics", "text_lyrics_tfidf", "multimodal_vae_concat",
-         "multimodal_vae_poe"},
+         "multimodal_vae_poe", "vae_musicnn", "multimodal_vae_musicnn"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "study2_hard.yaml": (

@@ -30,8 +30,9 @@ from musiclust.representations.registry import (
 # Rank of one track's features, by kind (text embeddings and table rows are vectors). The
 # learned families' accepted ranks are musiclust.models.registry.FAMILIES' input_ranks, copied
 # here because importing that registry imports torch at every start-up; tests check both.
-FEATURE_RANKS = {"mel": 2, "mfcc_stats": 1, "mfcc2d": 2, TABLE_FEATURES: 1, FMA_FEATURES: 1, "text": 1}
+FEATURE_RANKS = {"mel": 2, "mfcc_stats": 1, "mfcc2d": 2, "musicnn": 1, TABLE_FEATURES: 1, FMA_FEATURES: 1, "text": 1}
 FEATURE_SHAPES = {"mel": "2-D (n_mels, n_frames)", "mfcc_stats": "vectors", "mfcc2d": "2-D (n_mfcc, n_frames)",
+                  "musicnn": "vectors",
                   TABLE_FEATURES: "vectors", FMA_FEATURES: "vectors", "text": "vectors"}
 # (multimodal_vae takes one packed vector per track; its audio part may have any rank.)
 FAMILY_INPUT_RANKS = {"vae": (1,), "conv_vae": (2, 3), "cvae": (2, 3), "conv_ae": (2, 3), "multimodal_vae": (1,)}

@@ -15,11 +15,21 @@ from dataclasses import dataclass
 from musiclust.features.spectral import FEATURE_KINDS, settings_for
 
 
-def span_params(features: Mapping[str, Mapping]) -> dict[str, dict]:
+# Kinds whose span joins the decode plan only when a representation reads them: MusiCNN reads
+# whole clips by default, which would lengthen every decode of a run that does not use it.
+ON_DEMAND_KINDS = ("musicnn",)
+
+
+def span_params(features: Mapping[str, Mapping], used: Iterable[str] | None = None) -> dict[str, dict]:
     """From a ``features:`` config section, per feature kind only the settings that decide its
-    span, defaults filled in (so that spelling a default out does not rerun the decoding)."""
+    span, defaults filled in (so that spelling a default out does not rerun the decoding).
+    ``used``: the kinds representations read; an on-demand kind is in the plan only when
+    named there (``None``: every configured kind but the on-demand ones)."""
+    used = set(used or ())
     params = {}
     for kind in FEATURE_KINDS:
+        if kind in ON_DEMAND_KINDS and kind not in used:
+            continue
         if kind in features:
             settings = settings_for(kind, features[kind])
             params[kind] = {name: getattr(settings, name) for name in settings.SPAN_FIELDS}

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from musiclust.features.clip import DecodedAudio, clips_table, table_clips, to_pcm16
 from musiclust.features.decode import DecodeSettings, UnusableTrack, decode_clip
 from musiclust.features.plan import DecodePlan
-from musiclust.features.spectral import extract
+from musiclust.features.spectral import SHARD_EXTRACTORS, extract
 from musiclust.tables import build_table, table_metadata, track_ids
 
 log = logging.getLogger("musiclust.features")
@@ -88,6 +88,9 @@ def feature_shard(audio: pa.Table, kind: str, settings, workers: int = 1, progre
     """Feature ``kind`` for every track of a decoded audio shard (column named ``kind``)."""
     sample_rate = int(table_metadata(audio, "sample_rate"))
     clips = table_clips(audio, sample_rate)
+    if kind in SHARD_EXTRACTORS:
+        stacked = SHARD_EXTRACTORS[kind](clips, settings, workers, progress)
+        return build_table(track_ids(audio), arrays={kind: stacked}, metadata={"sample_rate": sample_rate, "kind": kind})
     values = parallel_map(partial(extract, kind, settings=settings), clips, workers, kind, progress)
     if values:
         stacked = np.stack(values)

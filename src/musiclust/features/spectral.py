@@ -11,7 +11,9 @@ Positions are clip samples at the analysis rate, as in ``librosa.load(path, sr=2
 - ``mfcc_stats``/``mfcc2d`` (second study): the study cuts an excerpt first (its first 3 s,
   zero-padded if shorter) and runs librosa on the excerpt; ``placement`` picks the excerpt.
 
-Parameters default to the studies' values.
+Parameters default to the studies' values. This module also holds the registry of every audio
+feature kind (``FEATURE_KINDS``), with ``musicnn``, the pretrained embeddings of
+``features/pretrained/musicnn.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import librosa
 import numpy as np
 
 from musiclust.features.clip import PLACEMENTS, DecodedAudio, excerpt
+from musiclust.features.pretrained.musicnn import MusicnnSettings, musicnn_feature, musicnn_features
 
 
 @dataclass(frozen=True)
@@ -147,13 +150,17 @@ def mfcc_2d(audio: DecodedAudio, settings: Mfcc2dSettings) -> np.ndarray:
     return (_standardize(coefficients) if settings.standardize else coefficients).astype(np.float32)
 
 
-FEATURE_KINDS = ("mel", "mfcc_stats", "mfcc2d")
+FEATURE_KINDS = ("mel", "mfcc_stats", "mfcc2d", "musicnn")
 
 _EXTRACTORS = {
     "mel": (MelSettings, log_mel),
     "mfcc_stats": (MfccStatsSettings, mfcc_stats),
     "mfcc2d": (Mfcc2dSettings, mfcc_2d),
+    "musicnn": (MusicnnSettings, musicnn_feature),
 }
+# Kinds computed a shard at a time, ``f(clips, settings, threads, progress) -> (n, ...)``:
+# a network runs the patches of every clip of the shard in batches.
+SHARD_EXTRACTORS = {"musicnn": musicnn_features}
 
 
 def settings_for(kind: str, params):
@@ -165,8 +172,9 @@ def settings_for(kind: str, params):
     if isinstance(params, settings_class):
         return params
     values = dict(params)
-    if "stats" in values:
-        values["stats"] = tuple(values["stats"])
+    for listed in ("stats", "pool"):
+        if listed in values:
+            values[listed] = tuple(values[listed])
     return settings_class(**values)
 
 

@@ -85,7 +85,7 @@ TRAINING_RESOURCE_KEYS = ("threads", "gpus", "mem_mb", "runtime_min")
 
 # Feature kinds computed from audio; "table" is a feature table's own columns; any other name
 # is a text embedding, "{source}-{encoder}".
-AUDIO_FEATURES = ("mel", "mfcc_stats", "mfcc2d")
+AUDIO_FEATURES = ("mel", "mfcc_stats", "mfcc2d", "musicnn")
 TABLE_FEATURES = "table"
 # FMA's own features.csv (518 librosa statistics a track), in every FMA-format metadata archive.
 FMA_FEATURES = "fma_features"

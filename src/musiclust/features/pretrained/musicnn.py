@@ -37,6 +37,7 @@ N_FFT = 512
 HOP_LENGTH = 256
 N_MELS = 96
 PATCH_FRAMES = 187  # librosa.time_to_frames(3 s, sr=16000, n_fft=512, hop_length=256) + 1
+MODELS = ("MTT_musicnn", "MSD_musicnn")  # the musicnn wheel's MusiCNN checkpoints (its VGGs are other models)
 LAYERS = ("penultimate", "tags")
 POOLS = ("mean", "max")
 LAYER_DIMS = {"penultimate": 200, "tags": 50}
@@ -55,8 +56,6 @@ class MusicnnSettings:
     SPAN_FIELDS = ("placement", "duration_s")
 
     def __post_init__(self):
-        from musiclust.features.pretrained.musicnn_weights import MODELS  # no torch import at module level
-
         problems = []
         if self.model not in MODELS:
             problems.append(f"model {self.model!r} is not one of {MODELS}")

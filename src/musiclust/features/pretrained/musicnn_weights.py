@@ -2,24 +2,25 @@
 
 The wheel (ISC licence) holds TensorFlow checkpoints under ``musicnn/<model>/`` (prefix
 ``musicnn/<model>/``, i.e. files ``.index`` and ``.data-00000-of-00001``). It is installed
-without its declared dependencies (``numpy<1.17``, ``tensorflow``): only its files are read,
-nothing of it is imported but the label lists of ``musicnn/configuration.py`` (plain Python).
+without its declared dependencies (``numpy<1.17``, ``tensorflow``): only its files are read
+(the checkpoints, and the tag lists of ``musicnn/configuration.py`` as text); nothing of it is
+imported.
 The checkpoint also holds Adam's moments and β powers; they are training state, not model.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.metadata
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from musiclust.features.pretrained.musicnn import MODELS
 from musiclust.features.pretrained.musicnn_model import MusiCNN
 from musiclust.features.pretrained.tf_checkpoint import read_checkpoint
 
-MODELS = ("MTT_musicnn", "MSD_musicnn")
 WHEEL = "musicnn==0.1.0"
 INSTALL_HINT = f"pip install --no-deps {WHEEL}"
 
@@ -64,14 +65,18 @@ def is_optimizer_state(name: str) -> bool:
 
 
 def package_dir() -> Path:
-    """The installed ``musicnn`` package's folder (found, not imported)."""
-    spec = importlib.util.find_spec("musicnn")
-    if spec is None or not spec.submodule_search_locations:
+    """The installed ``musicnn`` distribution's package folder (found by its metadata, neither
+    imported nor looked up on sys.path, where e.g. benchmarks/musicnn.py would shadow it)."""
+    try:
+        folder = Path(importlib.metadata.distribution("musicnn").locate_file("musicnn"))
+    except importlib.metadata.PackageNotFoundError:
+        folder = None
+    if folder is None or not folder.is_dir():
         raise ModuleNotFoundError(
             f"the musicnn feature reads the weights shipped in the musicnn wheel, which is not installed: "
             f"{INSTALL_HINT} (without --no-deps pip would pull tensorflow and numpy<1.17)"
         )
-    return Path(next(iter(spec.submodule_search_locations)))
+    return folder
 
 
 def checkpoint_prefix(model: str) -> str:
@@ -82,10 +87,16 @@ def checkpoint_prefix(model: str) -> str:
 
 
 def labels(model: str) -> list[str]:
-    """The 50 tags of ``model``, in the order of its outputs (musicnn/configuration.py)."""
-    from musicnn import configuration  # plain Python: no TensorFlow import
+    """The 50 tags of ``model``, in the order of its outputs (musicnn/configuration.py, read
+    as text: importing the package could find another module of that name first)."""
+    import ast
 
-    return list(configuration.MTT_LABELS if model.startswith("MTT") else configuration.MSD_LABELS)
+    source = (package_dir() / "configuration.py").read_text()
+    name = "MTT_LABELS" if model.startswith("MTT") else "MSD_LABELS"
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise ValueError(f"{package_dir() / 'configuration.py'} defines no {name}")
 
 
 def torch_name(tf_name: str) -> str:
