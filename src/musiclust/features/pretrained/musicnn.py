@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import librosa
 import numpy as np
@@ -143,9 +144,7 @@ def embed_patches(patch_sets: Sequence[np.ndarray], settings: MusicnnSettings, t
 
 def musicnn_features(clips: Sequence[DecodedAudio], settings: MusicnnSettings, threads: int = 1, progress: bool = True) -> np.ndarray:
     """``(len(clips), settings.dims)`` embeddings of decoded clips (one shard's)."""
-    from functools import partial
-
-    from musiclust.features.shards import parallel_map
+    from musiclust.features.shards import parallel_map  # (shards imports the kinds' registry, hence this module)
 
     patch_sets = parallel_map(partial(clip_patches, settings=settings), list(clips), threads, "musicnn input", progress)
     return embed_patches(patch_sets, settings, threads)
