@@ -1,7 +1,8 @@
 """musiclust: unsupervised music clustering with variational autoencoders over audio and text.
 
 The public API works on arrays (see README, "Use it as a library"):
-``AutoencoderRepresentation``, ``MultimodalRepresentation``, ``PCARepresentation``,
+``AutoencoderRepresentation``, ``MixtureVAERepresentation`` (VaDE: latents and its own clusters),
+``MultimodalRepresentation``, ``PCARepresentation``,
 ``RawRepresentation`` (fit/transform), ``cluster_vectors``, ``clustering_metrics`` and
 ``evaluate``. They are imported on first use, so that ``import musiclust.<module>`` (as the
 workflow's planning does) never loads torch.
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "AutoencoderRepresentation": "musiclust.representations.estimators",
+    "MixtureVAERepresentation": "musiclust.representations.mixture",
     "MultimodalRepresentation": "musiclust.representations.multimodal",
     "PCARepresentation": "musiclust.representations.estimators",
     "RawRepresentation": "musiclust.representations.estimators",

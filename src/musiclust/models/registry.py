@@ -18,6 +18,7 @@ from .conv_vae import build_conv_vae
 from .cvae import CVAEArch, build_cvae
 from .mlp_vae import MLPVAEArch, build_mlp_vae
 from .multimodal import MultimodalArch, build_multimodal_vae
+from .vade import ConvVaDEArch, VaDEArch, build_conv_vade, build_vade
 
 Constructor = Callable[[tuple[int, ...], "int | None", "Mapping[str, Any] | None"], LatentAutoencoder]
 
@@ -78,6 +79,11 @@ FAMILIES: dict[str, FamilySpec] = {
         FamilySpec("multimodal_vae", build_multimodal_vae, MultimodalArch, variational=True, conditional=False,
                    input_ranks=(1,), default_beta=1.0,
                    description="audio + text VAE (concat or product-of-experts fusion) on packed vectors, text optional"),
+        FamilySpec("vade", build_vade, VaDEArch, variational=True, conditional=False, input_ranks=(1,),
+                   default_beta=1.0, description="MLP VAE with a mixture-of-Gaussians prior (VaDE): its own clusters"),
+        FamilySpec("conv_vade", build_conv_vade, ConvVaDEArch, variational=True, conditional=False,
+                   input_ranks=(2, 3), default_beta=1.0,
+                   description="convolutional VAE with a mixture-of-Gaussians prior (VaDE): its own clusters"),
     )
 }
 

@@ -182,6 +182,20 @@ def encode(model: LatentAutoencoder, data: np.ndarray, labels: np.ndarray | None
     return mu_all, (torch.cat(logvars).numpy() if logvars else empty.copy())
 
 
+def _encode_rows(model: LatentAutoencoder, data: torch.Tensor | _RowsOf, labels: torch.Tensor | None, batch_size: int,
+                 device: torch.device) -> np.ndarray:
+    """Encoder means of the rows of a split (tensor or memory-mapped rows), in eval mode."""
+    model.eval()
+    means = []
+    with torch.no_grad():
+        for start in range(0, len(data), batch_size):
+            x = data[start:start + batch_size].to(device)
+            y = None if labels is None else labels[start:start + batch_size].to(device)
+            means.append(model.encode(x, y)[0].double().cpu())
+    model.train()
+    return torch.cat(means).numpy()
+
+
 def heldout_scores(model: LatentAutoencoder, data: torch.Tensor, labels: torch.Tensor | None, batch_size: int,
                    device: torch.device, seed: int) -> dict[str, float]:
     """Per-track means on rows the model never trained on: summed squared error, KL, and the
@@ -196,6 +210,8 @@ def heldout_scores(model: LatentAutoencoder, data: torch.Tensor, labels: torch.T
     reconstruct = getattr(model, "reconstruct", None) or (lambda x, z, y: model.decode(z, y))
     log_normaliser = getattr(model, "log_normaliser", None) or (
         lambda x: x.new_full((len(x),), 0.5 * math.prod(x.shape[1:]) * math.log(math.pi)))
+    # KL per track to the model's prior: N(0, I) unless the model has its own (vade: a mixture).
+    prior_kl = getattr(model, "prior_kl", None) or (lambda mu, logvar, z: kl_per_dim(mu, logvar).sum(dim=1))
     model.eval()
     with torch.no_grad():
         for start in range(0, len(data), batch_size):
@@ -205,7 +221,7 @@ def heldout_scores(model: LatentAutoencoder, data: torch.Tensor, labels: torch.T
             z = mu
             if logvar is not None:
                 z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=noise, device=device)
-                kl += float(kl_per_dim(mu, logvar).sum())
+                kl += float(prior_kl(mu, logvar, z).sum())
             sse += float(reconstruction_error(reconstruct(x, z, y), x, "sum")) * len(x)
             normaliser += float(log_normaliser(x).sum())
     n = len(data)
@@ -217,6 +233,9 @@ def _run_epoch(model: LatentAutoencoder, optimizer: torch.optim.Optimizer, data_
                labels_t: torch.Tensor | None, shuffle: torch.Generator, config: TrainConfig, epoch: int,
                device: torch.device, name: str, progress: bool, data: np.ndarray) -> dict[str, Any]:
     model.train()
+    if hasattr(model, "begin_epoch"):  # a model with training phases (vade: pre-training first)
+        model.begin_epoch(epoch)
+    own_loss = getattr(model, "loss_terms", None)  # a model with another prior computes its own KL
     beta = config.beta_at(epoch) if model.variational else 0.0
     n_rows = len(data_t)
     n_batches = math.ceil(n_rows / config.batch_size)
@@ -231,8 +250,11 @@ def _run_epoch(model: LatentAutoencoder, optimizer: torch.optim.Optimizer, data_
             x = data_t[index].to(device, non_blocking=True)
             y = None if labels_t is None else labels_t[index].to(device, non_blocking=True)
             output = model(x, y)
-            terms = vae_loss(output.reconstruction, x, output.mu, output.logvar, beta,
-                             reconstruction=config.reconstruction, free_bits=config.free_bits)
+            if own_loss is not None:
+                terms = own_loss(output, x, beta, reconstruction=config.reconstruction, free_bits=config.free_bits)
+            else:
+                terms = vae_loss(output.reconstruction, x, output.mu, output.logvar, beta,
+                                 reconstruction=config.reconstruction, free_bits=config.free_bits)
             # One device→host transfer per batch (a single sync on CUDA).
             values = torch.stack([terms.total, terms.reconstruction, terms.kl]).detach().tolist()
             if not math.isfinite(values[0]):
@@ -334,6 +356,9 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
             splits = {"train": (data_t, labels_t)}
         for epoch in range(start_epoch + 1, config.epochs + 1):
             row = _run_epoch(model, optimizer, *splits["train"], shuffle, config, epoch, device, name, progress, data)
+            if hasattr(model, "end_epoch") and model.end_epoch(
+                    epoch, lambda: _encode_rows(model, *splits["train"], config.batch_size, device), config.seed):
+                optimizer.state.clear()  # a new phase starts with fresh Adam moments (vade after pre-training)
             if "out" in splits:
                 row.update(heldout_scores(model, *splits["out"], config.batch_size, device,
                                           seed=config.seed * 100_003 + epoch))

@@ -1,0 +1,208 @@
+"""VaDE (a VAE with a mixture-of-Gaussians prior) as a scikit-learn estimator that also clusters.
+
+    from musiclust import MixtureVAERepresentation
+    vade = MixtureVAERepresentation("vade", k=8, arch={"latent_dim": 16}, training={"epochs": 50})
+    latents = vade.fit_transform(mfcc_stats)     # (n, 16) encoder means, like any representation
+    vade.labels_                                  # its own clusters: the prior's component per track
+    vade.predict_proba(new_tracks)                # responsibilities γ of new tracks
+
+``k``: a number of components, or ``"auto"``: the paper's pre-training is run once, a diagonal
+GMM is fitted on its codes for every k of ``k_range``, and the lowest BIC wins (no labels).
+``training`` holds the trainer's settings (``musiclust.models.TrainConfig``; ``beta`` absent:
+the family's). The family's ``arch`` takes ``pretrain_epochs`` (the autoencoder epochs counted
+in ``epochs``); ``n_components`` comes from ``k``.
+
+After ``fit``: ``model_``, ``history_``, ``latents_``/``logvar_``, ``responsibilities_`` (n, k),
+``labels_``, ``k_``, ``bic_`` (k → BIC when chosen), ``component_sizes_``, ``empty_components_``
+(components no track is assigned to: the mixture is degenerate, logged as a warning),
+``active_dims_`` and ``collapsed_``. The KL per latent dimension that decides which dimensions
+are active is the KL to the mixture prior (γ-weighted), not to N(0, I).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from musiclust.models.collapse import KL_THRESHOLD, MIN_ACTIVE, VARIANCE_THRESHOLD, ActiveDimensions, collapse_message
+from musiclust.models.registry import get_family
+from musiclust.models.train_config import TrainConfig
+from musiclust.models.trainer import encode, train
+from musiclust.models.mixture_prior import bic_per_k
+from musiclust.representations.estimators import VectorScaler
+
+_log = logging.getLogger("musiclust.models")
+MIXTURE_FAMILIES = ("vade", "conv_vade")
+# What an estimator trains with when ``training`` leaves them out (as the other estimators).
+_TRAINING_BASE = {"epochs": 50, "batch_size": 64}
+_TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed")
+
+
+def mixture_kl_per_dim(model: torch.nn.Module, mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    """Mean over tracks of the γ-weighted KL to the mixture prior, per latent dimension (γ at the mean)."""
+    with torch.no_grad():
+        mu_t, logvar_t = torch.from_numpy(mu).float(), torch.from_numpy(logvar).float()
+        prior = model.prior.cpu() if next(model.parameters()).device.type != "cpu" else model.prior
+        per_dim, _ = prior.kl_terms(mu_t, logvar_t, mu_t)
+    return per_dim.double().mean(dim=0).numpy()
+
+
+def degenerate_components(labels: np.ndarray, n_components: int) -> tuple[list[int], list[int]]:
+    """``(tracks per component, components with no track)``."""
+    sizes = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_components)
+    return [int(s) for s in sizes], [int(c) for c in np.flatnonzero(sizes == 0)]
+
+
+class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
+    """``vade`` (vectors) or ``conv_vade`` (log-mels, MFCC images): see the module docstring."""
+
+    def __init__(self, family: str = "vade", *, k: int | str = 8, k_range: tuple[int, int] = (2, 10),
+                 arch: Mapping[str, Any] | None = None, training: Mapping[str, Any] | None = None,
+                 standardize: bool = True, seed: int = 0, checkpoint_path: str | Path | None = None,
+                 progress: bool = False, kl_threshold: float = KL_THRESHOLD,
+                 variance_threshold: float = VARIANCE_THRESHOLD, min_active_dims: int = MIN_ACTIVE, name: str = "",
+                 log: Callable[[str], None] | None = None) -> None:
+        self.family = family
+        self.k = k
+        self.k_range = k_range
+        self.arch = arch
+        self.training = training
+        self.standardize = standardize
+        self.seed = seed
+        self.checkpoint_path = checkpoint_path
+        self.progress = progress
+        self.kl_threshold = kl_threshold
+        self.variance_threshold = variance_threshold
+        self.min_active_dims = min_active_dims
+        self.name = name
+        self.log = log
+
+    # ------------------------------------------------------------------ validation
+
+    def _check_params(self) -> tuple[TrainConfig, dict[str, Any]]:
+        if self.family not in MIXTURE_FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(MIXTURE_FAMILIES)}, got {self.family!r}")
+        if not (self.k == "auto" or (isinstance(self.k, int) and not isinstance(self.k, bool) and self.k >= 1)):
+            raise ValueError(f"k must be a positive integer or 'auto', got {self.k!r}")
+        training = dict(self.training or {})
+        unknown = sorted(set(training) - set(_TRAIN_FIELDS))
+        if unknown:
+            raise ValueError(f"training: unknown setting(s) {', '.join(unknown)}; known: {', '.join(_TRAIN_FIELDS)}")
+        if training.get("beta") is None:
+            training["beta"] = get_family(self.family).default_beta
+        config = TrainConfig(seed=self.seed, **{**_TRAINING_BASE, **training})
+        arch = dict(self.arch or {})
+        if "n_components" in arch:
+            raise ValueError(f"{self.family}: give the number of components as k, not arch.n_components")
+        spec = get_family(self.family)
+        pretrain = spec.normalise_arch(arch)["pretrain_epochs"]
+        if pretrain >= config.epochs:
+            raise ValueError(f"{self.family}: arch.pretrain_epochs ({pretrain}) must be below training.epochs "
+                             f"({config.epochs}): the pre-training epochs are counted in them")
+        return config, arch
+
+    def _inputs(self, features: np.ndarray, fit: bool) -> np.ndarray:
+        features = np.asarray(features, dtype=np.float32)
+        if features.ndim < 2 or len(features) == 0:
+            raise ValueError(f"features must be a non-empty array (n_tracks, *shape), got shape {features.shape}")
+        if features.ndim != 2:  # spectrograms are standardised per track by the feature stage
+            return features
+        if fit:
+            self._scaler = VectorScaler(self.standardize)
+            return self._scaler.fit_transform(features)
+        return self._scaler.transform(features)
+
+    # ------------------------------------------------------------------ fitting
+
+    def _choose_k(self, data: np.ndarray, config: TrainConfig, arch: dict[str, Any]) -> int:
+        """Pre-train once (the same epochs the full run starts with), BIC of a diagonal GMM on the
+        codes of the training rows for every k of ``k_range``; the lowest wins."""
+        if self.k != "auto":
+            self.bic_ = None
+            return int(self.k)
+        pretrain = get_family(self.family).normalise_arch(arch)["pretrain_epochs"]
+        probe = train(self.family, {**arch, "n_components": 1}, data, None,
+                      dataclasses.replace(config, epochs=pretrain), None, model_name=f"{self.name or self.family} (k)",
+                      log=self.log, progress=self.progress)
+        self.bic_ = bic_per_k(probe.mu[~probe.holdout], tuple(self.k_range), self.seed)
+        chosen = min(self.bic_, key=self.bic_.get)
+        if self.log:
+            self.log(f"{self.name or self.family}: k = {chosen} by BIC over k_range {list(self.k_range)} "
+                     f"({', '.join(f'{k}: {b:.1f}' for k, b in self.bic_.items())})")
+        return chosen
+
+    def fit(self, features: np.ndarray, y: Any = None) -> MixtureVAERepresentation:
+        """Train on ``features`` ``(n_tracks, *shape)``; ``y`` is ignored (unsupervised)."""
+        config, arch = self._check_params()
+        data = self._inputs(features, fit=True)
+        self.config_ = config
+        self.k_ = self._choose_k(data, config, arch)
+        name = self.name or self.family
+        result = train(self.family, {**arch, "n_components": self.k_}, data, None, config,
+                       None if self.checkpoint_path is None else Path(self.checkpoint_path), model_name=name,
+                       log=self.log, progress=self.progress)
+        self.model_, self.history_, self.device_ = result.model, result.history, result.device
+        self.latents_, self.logvar_, self.resumed_from_epoch_ = result.mu, result.logvar, result.resumed_from_epoch
+        self.responsibilities_ = self._responsibilities(result.mu)
+        self.labels_ = self.responsibilities_.argmax(axis=1).astype(np.int32)
+        self.component_sizes_, self.empty_components_ = degenerate_components(self.labels_, self.k_)
+        if self.empty_components_:
+            _log.warning("%s: degenerate mixture: %d of %d components have no track (components %s; tracks per "
+                         "component %s). Fewer clusters than k: try fewer components, more pre-training epochs or "
+                         "a lower learning rate.", name, len(self.empty_components_), self.k_,
+                         self.empty_components_, self.component_sizes_)
+        kl = mixture_kl_per_dim(self.model_, result.mu, result.logvar)
+        self.active_dims_ = ActiveDimensions(result.mu.shape[1], kl, result.mu.astype(np.float64).var(axis=0),
+                                             self.kl_threshold, self.variance_threshold)
+        self.collapsed_ = self.active_dims_.collapsed(self.min_active_dims)
+        if self.collapsed_:
+            _log.warning("%s", collapse_message(name, self.active_dims_, self.min_active_dims))
+        return self
+
+    # ------------------------------------------------------------------ using it
+
+    def _responsibilities(self, mu: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            prior = self.model_.prior
+            return prior.responsibilities(torch.from_numpy(mu).to(prior.logits.device).float()).cpu().double().numpy()
+
+    def transform(self, features: np.ndarray) -> np.ndarray:
+        """Encoder means of ``features``."""
+        check_is_fitted(self, "model_")
+        mu, _ = encode(self.model_, self._inputs(features, fit=False), None, self.config_.batch_size, self.device_)
+        return mu
+
+    def fit_transform(self, features: np.ndarray, y: Any = None, **fit_params: Any) -> np.ndarray:
+        return self.fit(features).latents_
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Responsibilities γ (n, k) of the mixture's components, at each track's encoder mean."""
+        return self._responsibilities(self.transform(features))
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """The most responsible component of each track."""
+        return self.predict_proba(features).argmax(axis=1).astype(np.int32)
+
+    def fit_predict(self, features: np.ndarray, y: Any = None, **fit_params: Any) -> np.ndarray:
+        return self.fit(features).labels_
+
+    def info(self) -> dict[str, Any]:
+        """JSON-friendly facts (latents metadata): the trained model's and the mixture's."""
+        check_is_fitted(self, "model_")
+        weights = self.model_.prior.weights().detach().cpu().double().numpy()
+        return {"family": self.family, "beta": self.config_.beta, "seed": self.seed,
+                "epochs": int(self.history_["epoch"].max()) if len(self.history_) else 0,
+                "training": dataclasses.asdict(self.config_), "device": self.device_,
+                "resumed_from_epoch": self.resumed_from_epoch_, **self.active_dims_.as_info(self.min_active_dims),
+                "pretrain_epochs": int(self.model_.pretrain_epochs), "k_asked": self.k, "n_components": int(self.k_),
+                "k_bic": None if self.bic_ is None else {str(k): v for k, v in self.bic_.items()},
+                "mixture_weights": [float(w) for w in weights], "component_sizes": self.component_sizes_,
+                "empty_components": self.empty_components_, "degenerate_mixture": bool(self.empty_components_)}
