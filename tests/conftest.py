@@ -80,6 +80,8 @@ def tiny_config() -> dict:
     for spec in config["representations"].values():
         if "training" in spec:
             spec["training"].update(epochs=2, batch_size=8)
+        if "pretrain_epochs" in spec.get("arch", {}):
+            spec["arch"]["pretrain_epochs"] = 1
     config["representations"]["beta_vae_mfcc2d"]["betas"] = [0.5, 4]
     config["representations"]["beta_vae_mfcc"]["betas"] = [4]
     return config

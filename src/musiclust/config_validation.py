@@ -35,7 +35,8 @@ FEATURE_SHAPES = {"mel": "2-D (n_mels, n_frames)", "mfcc_stats": "vectors", "mfc
                   "musicnn": "vectors",
                   TABLE_FEATURES: "vectors", FMA_FEATURES: "vectors", "text": "vectors"}
 # (multimodal_vae takes one packed vector per track; its audio part may have any rank.)
-FAMILY_INPUT_RANKS = {"vae": (1,), "conv_vae": (2, 3), "cvae": (2, 3), "conv_ae": (2, 3), "multimodal_vae": (1,)}
+FAMILY_INPUT_RANKS = {"vae": (1,), "conv_vae": (2, 3), "cvae": (2, 3), "conv_ae": (2, 3), "multimodal_vae": (1,),
+                      "vade": (1,), "conv_vade": (2, 3)}
 
 
 class ConfigError(ValueError):

@@ -34,12 +34,15 @@ class Evaluation:
 
 
 def evaluate(vectors: np.ndarray, algorithms: Mapping[str, Mapping[str, Any] | None], *,
-             genres: np.ndarray | None = None, seed: int = 0, standardize: bool = False) -> Evaluation:
+             genres: np.ndarray | None = None, seed: int = 0, standardize: bool = False,
+             own_clusters: Mapping[str, tuple[np.ndarray, int]] | None = None) -> Evaluation:
     """Cluster ``vectors`` ``(n, d)`` with each of ``algorithms`` (name → settings) and score it.
 
     ``genres`` (None/NaN where unknown) are used for ``k: n_genres`` and the external metrics
     only. An algorithm that cannot run on these vectors (e.g. k above the number of tracks)
-    gets a row with its ``error`` and no labels; the others still run.
+    gets a row with its ``error`` and no labels; the others still run. ``own_clusters``: name →
+    ``(labels, k)`` of clusterings the representation made itself (a VaDE model's components),
+    scored the same way, on the same vectors, after the algorithms.
     """
     space = clustering_space(np.asarray(vectors), standardize)
     n_genres = None
@@ -58,6 +61,13 @@ def evaluate(vectors: np.ndarray, algorithms: Mapping[str, Mapping[str, Any] | N
         labels[algorithm] = np.asarray(result.labels, dtype=np.int32)
         rows.append({"algorithm": algorithm, "k": result.k, "eps": result.eps,
                      **clustering_metrics(space, result.labels, genres, seed), "error": None})
+    for name, (own_labels, k) in (own_clusters or {}).items():
+        own_labels = np.asarray(own_labels, dtype=np.int32)
+        if own_labels.shape != (len(space),):
+            raise ValueError(f"own clusters {name!r}: {own_labels.shape[0]} labels for {len(space)} tracks")
+        labels[name] = own_labels
+        rows.append({"algorithm": name, "k": int(k), "eps": None,
+                     **clustering_metrics(space, own_labels, genres, seed), "error": None})
     return Evaluation(labels, pd.DataFrame(rows))
 
 

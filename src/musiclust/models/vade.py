@@ -7,11 +7,17 @@ components are the model's own clusters (``predict``-like: ``assign``).
 Training follows the paper, inside the shared trainer (so seeding, checkpoints, resume,
 held-out scores and divergence checks are those of every family):
 
-1. **Pre-training**, the first ``pretrain_epochs`` epochs: the network as a plain autoencoder
-   (the decoder reads the encoder mean, the loss is the reconstruction alone).
+1. **Pre-training**, the first ``pretrain_epochs`` epochs the trainer runs: the network as a
+   plain autoencoder (the decoder reads the encoder mean, the loss is the reconstruction alone).
+   The estimator (``representations.mixture``) adds them to the configured ``epochs``.
 2. **Initialisation**, at the end of the last pre-training epoch: a diagonal GMM (seeded) on the
    encoder means of the training tracks sets π, μ_c and σ²_c; Adam's moments are reset, as the
-   paper starts VaDE training with a fresh optimiser.
+   paper starts VaDE training with a fresh optimiser. One step beyond the paper: the encoder's
+   log-variance head, which the autoencoder never trained, is set to give every track the
+   components' mean variance (weights 0, bias ``mean_c log σ²_c``). Left as it was (σ̃² ≈ 1
+   against components of variance ~0.01 on the codes of a short pre-training) the first VaDE
+   epochs start with a KL of hundreds of nats whose gradients tear the GMM's clusters apart
+   (3 blobs: ARI 0.97 at the initialisation, 0.75 after 20 epochs; 0.82 with this start).
 3. **VaDE**, the remaining epochs: reconstruction + β·KL with the mixture prior's KL
    (``mixture_prior``; free bits apply to its per-dimension part).
 
@@ -115,6 +121,9 @@ class MixturePriorHooks:
             return False
         gmm = fit_diagonal_gmm(codes(), self.n_components, seed)
         self.prior.initialise(gmm.weights_, gmm.means_, gmm.covariances_)
+        with torch.no_grad():  # the posterior starts as narrow as the components (module docstring)
+            self.fc_logvar.weight.zero_()  # type: ignore[attr-defined]
+            self.fc_logvar.bias.copy_(self.prior.logvars.mean(dim=0))  # type: ignore[attr-defined]
         return True
 
     def prior_kl(self, mu: Tensor, logvar: Tensor, z: Tensor) -> Tensor:

@@ -17,7 +17,7 @@ from musiclust.report.tables import mean_std, row_marks
 
 # Row names of the algorithms, as the studies write them.
 ALGORITHM_NAMES = {"kmeans": "K-Means", "agglomerative": "Agglomerative", "gmm": "GMM", "dbscan": "DBSCAN",
-                   "hdbscan": "HDBSCAN"}
+                   "hdbscan": "HDBSCAN", "vade": "VaDE's own clusters"}
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from musiclust.cluster.metrics import is_labelled
 from musiclust.representations.estimators import AutoencoderRepresentation
 from musiclust.representations.geometry import geometry_info
-from musiclust.representations.latents import write_latents
+from musiclust.representations.latents import MIXTURE_COMPONENT, write_latents
+from musiclust.representations.mixture import MixtureVAERepresentation
 from musiclust.representations.multimodal import MultimodalRepresentation
-from musiclust.representations.registry import LABEL_CONDITIONED_FAMILIES, MULTIMODAL_FAMILIES, TRAINING_RESOURCE_KEYS
+from musiclust.representations.registry import (
+    LABEL_CONDITIONED_FAMILIES,
+    MIXTURE_FAMILIES,
+    MULTIMODAL_FAMILIES,
+    TRAINING_RESOURCE_KEYS,
+)
 from musiclust.tables import write_table
 
 WORKING_CHECKPOINT = "training-state.pt"
@@ -71,6 +78,18 @@ def text_rows(ids: np.ndarray, text: tuple[np.ndarray, np.ndarray]) -> tuple[np.
     return rows, present
 
 
+def mixture_k(name: str, k: int | str, genres: np.ndarray) -> int | str:
+    """A mixture-prior entry's ``k``: ``n_genres`` (the number of genres among the tracks, as the
+    clustering algorithms count it), ``auto`` (BIC, left to the estimator) or a number."""
+    if k != "n_genres":
+        return k
+    genres = np.asarray(genres, dtype=object)
+    n_genres = len(set(genres[is_labelled(genres)]))
+    if n_genres < 1:
+        raise ValueError(f"representations.{name}.k: n_genres, but no track has a genre; set k to a number or auto")
+    return n_genres
+
+
 def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.ndarray, features: np.ndarray,
                          genres: np.ndarray, *, seed: int, threads: int, outputs: LearnedOutputs,
                          collapse: CollapseCheck = CollapseCheck(), text: tuple[np.ndarray, np.ndarray] | None = None,
@@ -83,10 +102,11 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
     family = spec["family"]
     settings = {k: v for k, v in {**defaults, **spec.get("training", {})}.items() if k not in TRAINING_RESOURCE_KEYS}
     working = outputs.checkpoint.with_name(WORKING_CHECKPOINT)
-    common = dict(standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
-                  kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
-                  min_active_dims=collapse.min_active_dims, floor_margin=collapse.floor_margin, name=name, log=log,
-                  threads=threads, **settings)
+    estimator = dict(standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
+                     kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
+                     min_active_dims=collapse.min_active_dims, floor_margin=collapse.floor_margin, name=name, log=log)
+    training = {**settings, "threads": threads}
+    common = {**estimator, **training}
     columns = None
     if family in MULTIMODAL_FAMILIES:
         if text is None:
@@ -95,6 +115,11 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
         rows, present = text_rows(ids, text)
         model = MultimodalRepresentation(arch.pop("fusion", "poe"), arch=arch, **common).fit(features, rows, present)
         columns = {"has_text": present}  # which tracks the text encoder saw
+    elif family in MIXTURE_FAMILIES:
+        ranges = {"k_range": tuple(spec["k_range"])} if "k_range" in spec else {}
+        model = MixtureVAERepresentation(family, k=mixture_k(name, spec["k"], genres), arch=spec.get("arch"),
+                                         training=training, **estimator, **ranges).fit(features)
+        columns = {MIXTURE_COMPONENT: model.labels_}  # its own clusters, scored as the algorithm `vade`
     else:
         labels = None
         if family in LABEL_CONDITIONED_FAMILIES:

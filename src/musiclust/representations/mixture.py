@@ -9,8 +9,9 @@
 ``k``: a number of components, or ``"auto"``: the paper's pre-training is run once, a diagonal
 GMM is fitted on its codes for every k of ``k_range``, and the lowest BIC wins (no labels).
 ``training`` holds the trainer's settings (``musiclust.models.TrainConfig``; ``beta`` absent:
-the family's). The family's ``arch`` takes ``pretrain_epochs`` (the autoencoder epochs counted
-in ``epochs``); ``n_components`` comes from ``k``.
+the family's): ``epochs`` are VaDE's, after the ``arch``'s ``pretrain_epochs`` of autoencoder
+pre-training (the trainer, its history and ``kl_warmup_epochs`` count both, from the first).
+``n_components`` comes from ``k``.
 
 After ``fit``: ``model_``, ``history_``, ``latents_``/``logvar_``, ``responsibilities_`` (n, k),
 ``labels_``, ``k_``, ``bic_`` (k → BIC when chosen), ``component_sizes_``, ``empty_components_``
@@ -38,9 +39,9 @@ from musiclust.models.train_config import TrainConfig
 from musiclust.models.trainer import encode, train
 from musiclust.models.mixture_prior import bic_per_k
 from musiclust.representations.estimators import VectorScaler
+from musiclust.representations.registry import MIXTURE_FAMILIES
 
 _log = logging.getLogger("musiclust.models")
-MIXTURE_FAMILIES = ("vade", "conv_vade")
 # What an estimator trains with when ``training`` leaves them out (as the other estimators).
 _TRAINING_BASE = {"epochs": 50, "batch_size": 64}
 _TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed")
@@ -98,16 +99,14 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
             raise ValueError(f"training: unknown setting(s) {', '.join(unknown)}; known: {', '.join(_TRAIN_FIELDS)}")
         if training.get("beta") is None:
             training["beta"] = get_family(self.family).default_beta
-        config = TrainConfig(seed=self.seed, **{**_TRAINING_BASE, **training})
         arch = dict(self.arch or {})
         if "n_components" in arch:
             raise ValueError(f"{self.family}: give the number of components as k, not arch.n_components")
-        spec = get_family(self.family)
-        pretrain = spec.normalise_arch(arch)["pretrain_epochs"]
-        if pretrain >= config.epochs:
-            raise ValueError(f"{self.family}: arch.pretrain_epochs ({pretrain}) must be below training.epochs "
-                             f"({config.epochs}): the pre-training epochs are counted in them")
-        return config, arch
+        pretrain = get_family(self.family).normalise_arch(arch)["pretrain_epochs"]
+        settings = {**_TRAINING_BASE, **training}
+        TrainConfig(seed=self.seed, **settings)  # validates the settings as given
+        # The trainer counts every epoch; the autoencoder's come first.
+        return TrainConfig(seed=self.seed, **{**settings, "epochs": settings["epochs"] + pretrain}), arch
 
     def _inputs(self, features: np.ndarray, fit: bool) -> np.ndarray:
         features = np.asarray(features, dtype=np.float32)

@@ -8,7 +8,7 @@ per β, named ``{name}_beta{β}``.
 Fusion: a hybrid (``hybrid_concat``, ``hybrid_weighted``) reads no features of its own but the
 latents of its ``parts``, other representations of the same seed (the studies' early fusion of
 an audio and a text representation); ``multimodal_vae`` is learned from audio ``features`` and
-a ``text`` embedding together.
+a ``text`` embedding together. ``vade``/``conv_vade`` (a mixture prior) cluster by themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 BASELINE_FAMILIES = ("pca", "raw")
-LEARNED_FAMILIES = ("vae", "conv_vae", "cvae", "conv_ae", "multimodal_vae")
+LEARNED_FAMILIES = ("vae", "conv_vae", "cvae", "conv_ae", "multimodal_vae", "vade", "conv_vade")
+# Learned families with a mixture-of-Gaussians prior (VaDE): they take `k` and write their own
+# clusters beside their latents, which the evaluation scores as the algorithm `vade`.
+MIXTURE_FAMILIES = ("vade", "conv_vade")
 HYBRID_FAMILIES = ("hybrid_concat", "hybrid_weighted")
 # Learned families that read a text embedding (`text:`) beside their audio `features`.
 MULTIMODAL_FAMILIES = ("multimodal_vae",)
