@@ -23,14 +23,15 @@ EXPECTED = {
     "task1_lyrics.yaml": ({"text_vae_lyrics", "text_pca_lyrics"}, {"kmeans"}),
     "task2_audio_text.yaml": (
         {"conv_vae_mel", "conv_ae_mel", "pca_mel", "pca_text_metadata", "hybrid_mel_metadata",
-         "hybrid_mel_metadata_weighted", "pca_musicnn", "vae_musicnn", "hybrid_musicnn_metadata"},
+         "hybrid_mel_metadata_weighted", "pca_musicnn", "vae_musicnn", "hybrid_musicnn_metadata",
+         "conv_vade_mel"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "task3_conditional.yaml": (
         {"cvae_mel", "pca_mel", "conv_ae_mel", "pca_text_metadata", "hybrid_cvae_metadata"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
-    "study2_easy.yaml": ({"vae_mfcc", "pca_mfcc"}, {"kmeans"}),
+    "study2_easy.yaml": ({"vae_mfcc", "pca_mfcc", "vade_mfcc"}, {"kmeans"}),
     "study2_medium.yaml": (
         {"conv_vae_mfcc2d", "vae_mfcc", "text_lyrics", "text_lyrics_tfidf", "multimodal_vae_concat",
          "multimodal_vae_poe", "vae_musicnn", "multimodal_vae_musicnn"},
@@ -154,15 +155,17 @@ def test_study2_easy_runs_on_the_demo(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     report = tmp_path / "results" / "demo" / "report"
     metrics = pd.read_csv(report / "metrics.csv")
-    assert set(metrics["representation"]) == {"vae_mfcc", "pca_mfcc"}
-    assert set(metrics["algorithm"]) == {"kmeans"}
-    assert set(metrics["k"]) == {5}
+    assert set(metrics["representation"]) == {"vae_mfcc", "pca_mfcc", "vade_mfcc"}
+    # VaDE's own clusters (its prior's components, k = the demo's 6 genres) beside K-Means (k = 5)
+    assert set(zip(metrics["algorithm"], metrics["k"])) == {("kmeans", 5), ("vade", 6)}
+    assert set(metrics.loc[metrics["algorithm"] == "vade", "representation"]) == {"vade_mfcc"}
     assert "vae_mfcc" in (report / "summary.md").read_text()
     # summary.csv laid out like the study's Table 1 (report.layout: study2), its row names
     summary = pd.read_csv(report / "summary.csv")
     assert list(summary.columns) == ["Method", "Silhouette ↑", "Calinski-Harabasz ↑", "Davies-Bouldin ↓",
                                      "Adjusted Rand Index ↑", "Normalized Mutual Info ↑", "Purity ↑", "marks"]
-    assert list(summary["Method"]) == ["Basic VAE + K-Means", "PCA + K-Means"]
+    assert list(summary["Method"]) == ["Basic VAE + K-Means", "PCA + K-Means", "VaDE (musiclust) + K-Means",
+                                       "VaDE (musiclust) + own clusters"]
     page = (report / "index.html").read_text()
     assert "Tables 1–3" in page and "Basic VAE + K-Means" in page  # the page shows the study's table too
     assert (report / "index.html").exists()

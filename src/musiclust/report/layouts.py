@@ -14,10 +14,11 @@ import pandas as pd
 
 from musiclust.cluster.algorithms import ALGORITHMS
 from musiclust.report.tables import mean_std, row_marks
+from musiclust.representations.latents import OWN_CLUSTERS
 
 # Row names of the algorithms, as the studies write them.
 ALGORITHM_NAMES = {"kmeans": "K-Means", "agglomerative": "Agglomerative", "gmm": "GMM", "dbscan": "DBSCAN",
-                   "hdbscan": "HDBSCAN", "vade": "VaDE's own clusters"}
+                   "hdbscan": "HDBSCAN", OWN_CLUSTERS: "own clusters"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def layout_table(metrics: pd.DataFrame, layout: Layout, labels: Mapping[str, str
     (collapsed model, noise-dominated clustering, failed run). ``labels`` maps a representation
     to the study's name for it; their order is the rows' order. † marks models that saw the genres."""
     labels = dict(labels or {})
-    algorithms = [a for a in ALGORITHMS if a in set(metrics["algorithm"])]
+    # A model's own clusters (VaDE's components) come last, beside the algorithms run on its latents.
+    algorithms = [a for a in (*ALGORITHMS, OWN_CLUSTERS) if a in set(metrics["algorithm"])]
     if layout.rows == "representation" and layout.algorithm in algorithms:
         algorithms = [layout.algorithm]
     rows = []
