@@ -17,7 +17,8 @@ After ``fit``: ``model_``, ``history_``, ``latents_``/``logvar_``, ``responsibil
 ``labels_``, ``k_``, ``bic_`` (k → BIC when chosen), ``component_sizes_``, ``empty_components_``
 (components no track is assigned to: the mixture is degenerate, logged as a warning),
 ``active_dims_`` and ``collapsed_``. The KL per latent dimension that decides which dimensions
-are active is the KL to the mixture prior (γ-weighted), not to N(0, I).
+are active is the KL to the mixture prior (γ-weighted), not to N(0, I), counted above the free-bits
+floor (``models.collapse``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ import torch
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from musiclust.models.collapse import KL_THRESHOLD, MIN_ACTIVE, VARIANCE_THRESHOLD, ActiveDimensions, collapse_message
+from musiclust.models.collapse import (
+    FLOOR_MARGIN,
+    KL_THRESHOLD,
+    MIN_ACTIVE,
+    VARIANCE_THRESHOLD,
+    ActiveDimensions,
+    collapse_message,
+)
 from musiclust.models.registry import get_family
 from musiclust.models.train_config import TrainConfig
 from musiclust.models.trainer import encode, train
@@ -69,8 +77,8 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
                  arch: Mapping[str, Any] | None = None, training: Mapping[str, Any] | None = None,
                  standardize: bool = True, seed: int = 0, checkpoint_path: str | Path | None = None,
                  progress: bool = False, kl_threshold: float = KL_THRESHOLD,
-                 variance_threshold: float = VARIANCE_THRESHOLD, min_active_dims: int = MIN_ACTIVE, name: str = "",
-                 log: Callable[[str], None] | None = None) -> None:
+                 variance_threshold: float = VARIANCE_THRESHOLD, min_active_dims: int = MIN_ACTIVE,
+                 floor_margin: float = FLOOR_MARGIN, name: str = "", log: Callable[[str], None] | None = None) -> None:
         self.family = family
         self.k = k
         self.k_range = k_range
@@ -83,6 +91,7 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
         self.kl_threshold = kl_threshold
         self.variance_threshold = variance_threshold
         self.min_active_dims = min_active_dims
+        self.floor_margin = floor_margin
         self.name = name
         self.log = log
 
@@ -159,8 +168,10 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
                          "a lower learning rate.", name, len(self.empty_components_), self.k_,
                          self.empty_components_, self.component_sizes_)
         kl = mixture_kl_per_dim(self.model_, result.mu, result.logvar)
+        # Above the free-bits floor it trained with, as every family (models.collapse).
         self.active_dims_ = ActiveDimensions(result.mu.shape[1], kl, result.mu.astype(np.float64).var(axis=0),
-                                             self.kl_threshold, self.variance_threshold)
+                                             self.kl_threshold, self.variance_threshold, float(config.free_bits),
+                                             float(self.floor_margin))
         self.collapsed_ = self.active_dims_.collapsed(self.min_active_dims)
         if self.collapsed_:
             _log.warning("%s", collapse_message(name, self.active_dims_, self.min_active_dims))
