@@ -8,6 +8,7 @@ import logging
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
@@ -15,10 +16,10 @@ from sklearn.datasets import make_blobs
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
-from musiclust.cluster.evaluation import evaluate
+from musiclust.cluster.evaluation import evaluate, read_evaluation
 from musiclust.models import TrainConfig, kl_per_dim, train
 from musiclust.models.mixture_prior import MixturePrior, bic_per_k
-from musiclust.representations.latents import MIXTURE_COMPONENT, read_own_clusters, write_latents
+from musiclust.representations.latents import MIXTURE_COMPONENT, read_latents, read_own_clusters, write_latents
 from musiclust.representations.mixture import MixtureVAERepresentation, degenerate_components
 
 TINY_ARCH = {"latent_dim": 3, "hidden": [16], "pretrain_epochs": 2}
@@ -203,3 +204,19 @@ def test_own_clusters_become_an_evaluated_algorithm(tmp_path):
     np.testing.assert_array_equal(result.labels["vade"], own)
     write_latents(path, np.arange(40), vectors, info={})
     assert read_own_clusters(path) == {}  # other families have none
+
+
+@pytest.mark.workflow
+def test_the_pipeline_evaluates_vades_own_clusters(demo_run):
+    """config.yaml's conv_vade_mel in the shared demo run: latents with its components, a `vade` row."""
+    workdir, config = demo_run
+    results = workdir / "results" / "demo"
+    _, _, info = read_latents(results / "models/conv_vade_mel/seed-0/latents.parquet")
+    n_genres = config["datasets"]["demo"]["demo"]["n_genres"]
+    assert info["n_components"] == n_genres and len(info["component_sizes"]) == n_genres
+    assert {"degenerate_mixture", "active_dims", "effective_dims"} <= set(info)
+    _, evaluation, _ = read_evaluation(results / "evaluation/conv_vade_mel/seed-0.parquet")
+    own = read_own_clusters(results / "models/conv_vade_mel/seed-0/latents.parquet")["vade"][0]
+    np.testing.assert_array_equal(evaluation.labels["vade"], own)
+    metrics = pd.read_csv(results / "report/metrics.csv")
+    assert set(metrics.loc[metrics["algorithm"] == "vade", "representation"]) == {"vade_mfcc", "conv_vade_mel"}
