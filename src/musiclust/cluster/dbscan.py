@@ -9,8 +9,9 @@ before the next:
 1. each track's neighbours are counted (itself included): at least ``min_samples`` make it a
    core point; a non-core point has fewer than ``min_samples``, and those are kept;
 2. each core point's core neighbours join its cluster: connected components of the core
-   points, merged chunk by chunk (``scipy.sparse.csgraph.connected_components``); a pair
-   split across chunks is joined when the later chunk is searched, both statuses known then;
+   points, merged as the joins are gathered (``scipy.sparse.csgraph.connected_components``,
+   every ``MERGE_EVERY`` ids and at each chunk's end); a pair split across chunks is joined
+   when the later chunk is searched, both statuses known then;
 3. clusters are numbered by their first core point, and a border point joins the
    lowest-numbered cluster among its core neighbours. That is what scikit-learn's expansion
    gives (it grows one cluster at a time from the lowest unlabelled core point; the first to
