@@ -132,7 +132,7 @@ def read_feature_table(path: str | Path, track_ids: Iterable[int] | None = None,
 def feature_table_shard(path: str | Path, track_ids: np.ndarray) -> object:
     """The ``table`` feature kind for the selected tracks, as a feature shard (pyarrow table)."""
     track_ids = np.asarray(track_ids, dtype=np.int64)
-    _, features = read_feature_table(path, track_ids)
-    values = features.loc[track_ids].to_numpy()
-    return build_table(np.asarray(track_ids, dtype=np.int64), arrays={TABLE_FEATURES: values},
-                       metadata={"kind": TABLE_FEATURES, "columns": list(features.columns)})
+    tracks, features = read_feature_table(path, track_ids)
+    values, columns = features.loc[track_ids].to_numpy(), list(features.columns)
+    del tracks, features  # (before the shard's own copy)
+    return build_table(track_ids, arrays={TABLE_FEATURES: values}, metadata={"kind": TABLE_FEATURES, "columns": columns})
