@@ -54,6 +54,8 @@ rule disentanglement_table:
         markdown=f"{RESULTS}/{{dataset}}/report/disentanglement.md",
     params:
         kl_threshold=config["analysis"]["kl_threshold"],
+        floor_margin=config["analysis"]["floor_margin"],
+        min_effective_dims=config["analysis"]["min_effective_dims"],
     log:
         f"{RESULTS}/{{dataset}}/logs/report/disentanglement_table.log",
     resources:

@@ -14,6 +14,7 @@ rule baseline_representation:
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
         memory_budget_mb=MEMORY_BUDGET_MB,
+        min_effective_dims=config["analysis"]["min_effective_dims"],
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:
@@ -75,6 +76,7 @@ rule hybrid_representation:
     priority: PRIORITY["baselines"]
     params:
         spec=lambda wc: REPRESENTATIONS[wc.rep],
+        min_effective_dims=config["analysis"]["min_effective_dims"],
     log:
         f"{RESULTS}/{{dataset}}/logs/models/{{rep}}/seed-{{seed}}.log",
     resources:

@@ -84,6 +84,9 @@ def tiny_config() -> dict:
             spec["arch"]["pretrain_epochs"] = 1
     config["representations"]["beta_vae_mfcc2d"]["betas"] = [0.5, 4]
     config["representations"]["beta_vae_mfcc"]["betas"] = [4]
+    # The third task's "CVAE + Text (Hybrid)": a hybrid must carry its part's † (saw_labels).
+    config["representations"]["hybrid_cvae_metadata"] = {"family": "hybrid_concat",
+                                                         "parts": ["cvae_mel", "pca_text_metadata"]}
     return config
 
 

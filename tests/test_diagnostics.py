@@ -116,3 +116,57 @@ def test_a_hybrid_carries_the_marks_of_any_part_and_its_own_degeneracy():
     marks = inherited_marks(parts)
     assert marks["collapsed"] and marks["degenerate"] and marks["marked_parts"]["degenerate"] == ["vae_mfcc"]
     assert inherited_marks({"a": {}, "b": {}}, degenerate_itself=True)["degenerate"] is True
+
+
+def test_degenerate_representations_are_marked_like_collapsed_ones_in_the_tables():
+    import pandas as pd
+
+    from musiclust.report.disentanglement import disentanglement_summary
+    from musiclust.report.summary import summary_markdown
+    from musiclust.report.tables import metrics_report
+
+    rows = [{"representation": rep, "algorithm": "kmeans", "seed": seed, "ari": 0.3, "n_tracks": 9,
+             "saw_labels": False, "collapsed": False, "active_dims": 30, "effective_dims": dims,
+             "degenerate": dims < 2} for rep, dims in (("conv_vae_mel", 1.05), ("pca_mel", 10.2)) for seed in (0, 1)]
+    metrics = pd.DataFrame(rows)
+    page = metrics_report(metrics, pd.DataFrame(columns=["track_id", "stage", "reason", "detail"]), "demo")
+    lines = {line.split("|")[1].strip(): line for line in page.splitlines() if line.startswith("| ")}
+    assert "degenerate (2/2 seeds)" in lines["conv_vae_mel"] and "degenerate" not in lines["pca_mel"]
+    assert "1.1 ± 0.0" in lines["conv_vae_mel"] and "10.2 ± 0.0" in lines["pca_mel"]  # the effective dims column
+    assert "**Degenerate** (conv_vae_mel)" in page
+    assert "degenerate (2/2 seeds)" in summary_markdown(metrics, "demo")
+    # An older latents table without the mark reads as not degenerate.
+    assert "degenerate" not in metrics_report(metrics.drop(columns="degenerate").assign(effective_dims=None),
+                                              pd.DataFrame(columns=["track_id", "stage", "reason", "detail"]), "d")
+    disentangled = pd.DataFrame([{"representation": "conv_vae_mel", "family": "conv_vae", "beta": 1.0, "seed": 0,
+                                  "effective_dims": 1.05, "degenerate": True}])
+    assert disentanglement_summary(disentangled).loc[0, "marks"] == "degenerate (1/1 seeds)"
+
+
+# --------------------------------------------------------------------------- in the pipeline
+
+
+@pytest.mark.workflow
+def test_every_representation_of_the_run_carries_its_geometry_and_a_cvae_hybrid_its_dagger(demo_run):
+    """Baselines, text, hybrids and learned models alike: effective dimensionality in the latents
+    metadata and metrics.csv; the hybrid of cvae_mel is marked † like cvae_mel itself."""
+    import pandas as pd
+
+    from musiclust.representations.latents import read_latents
+    from musiclust.representations.registry import expand_representations
+
+    workdir, config = demo_run
+    models = workdir / "results" / "demo" / "models"
+    for rep in expand_representations(config["representations"]):
+        _, vectors, info = read_latents(models / rep / "seed-0" / "latents.parquet")
+        assert {"effective_dims", "dims_90pct_variance", "degenerate"} <= set(info), rep
+        assert info["effective_dims"] == pytest.approx(geometry_info(vectors)["effective_dims"], rel=1e-3), rep
+        own = info["effective_dims"] < info["min_effective_dims"]
+        assert info["degenerate"] == (own or bool(info.get("marked_parts", {}).get("degenerate"))), rep
+    _, _, hybrid = read_latents(models / "hybrid_cvae_metadata" / "seed-0" / "latents.parquet")
+    assert hybrid["saw_labels"] is True and hybrid["marked_parts"]["saw_labels"] == ["cvae_mel"]
+    metrics = pd.read_csv(workdir / "results" / "demo" / "report" / "metrics.csv")
+    assert metrics["effective_dims"].notna().all()
+    assert metrics.loc[metrics["representation"] == "hybrid_cvae_metadata", "saw_labels"].all()
+    page = (workdir / "results" / "demo" / "report" / "metrics.md").read_text(encoding="utf-8")
+    assert "| hybrid_cvae_metadata †" in page

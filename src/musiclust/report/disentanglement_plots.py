@@ -1,8 +1,9 @@
 """Disentanglement plots (the second study's figure 4).
 
 ``correlation_figure``: |correlation| between latent dimensions, one matrix per model.
-``disentanglement_figure``: mean |correlation|, sorted variance per dimension and active
-dimensions per model, from the rows of the disentanglement table (one row per model and seed).
+``disentanglement_figure``: mean |correlation|, sorted variance per dimension, and active
+dimensions (above the free-bits floor), dimensions pinned at the floor and effective
+dimensionality per model, from the rows of the disentanglement table (one row per model and seed).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _variances(row: pd.Series) -> np.ndarray:
 
 def disentanglement_figure(rows: pd.DataFrame) -> plt.Figure:
     """``rows``: representation, seed, mean_abs_correlation, variance_per_dim (list or
-    space-separated string), active_dims_kl, active_dims_variance, latent_dim."""
+    space-separated string), active_dims_kl, active_dims_variance, latent_dim; optionally
+    dims_at_floor and effective_dims (participation ratio)."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
     names = list(dict.fromkeys(rows["representation"])) if len(rows) else []
     x = np.arange(len(names))
@@ -85,17 +87,20 @@ def disentanglement_figure(rows: pd.DataFrame) -> plt.Figure:
     if names:
         axes[1].legend(fontsize=6, ncol=2)
 
-    width = 0.38
-    for offset, column, label in ((-width / 2, "active_dims_kl", "KL > threshold"),
-                                  (width / 2, "active_dims_variance", "variance > threshold")):
-        if column in rows:
-            m, s = stat(column)
-            axes[2].bar(x + offset, m, width, yerr=s, capsize=3, label=label)
+    bars = [(column, label) for column, label in (("active_dims_kl", "KL above the free-bits floor"),
+                                                  ("dims_at_floor", "pinned at the floor"),
+                                                  ("active_dims_variance", "variance > threshold"),
+                                                  ("effective_dims", "effective (participation ratio)"))
+            if column in rows]
+    width = 0.8 / max(1, len(bars))
+    for index, (column, label) in enumerate(bars):
+        m, s = stat(column)
+        axes[2].bar(x + (index - (len(bars) - 1) / 2) * width, m, width, yerr=s, capsize=2, label=label)
     if "latent_dim" in rows and names:
         dims = grouped["latent_dim"].max().reindex(names).to_numpy(dtype=float)
         axes[2].scatter(x, dims, marker="_", s=300, color="black", label="latent dim")
     axes[2].set_ylabel("dimensions", fontsize=8)
-    axes[2].set_title("Active dimensions per model", fontsize=10)
+    axes[2].set_title("Active and effective dimensions per model", fontsize=10)
     axes[2].legend(fontsize=7)
     for ax in (axes[0], axes[2]):
         ax.set_xticks(x)

@@ -73,7 +73,7 @@ def _ordered(names: Sequence[str], first: Sequence[str]) -> list[str]:
 
 def layout_table(metrics: pd.DataFrame, layout: Layout, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per the layout's method: mean ± std over seeds of its columns, then ``marks``
-    (collapsed model, noise-dominated clustering, failed run). ``labels`` maps a representation
+    (collapsed model, degenerate representation, noise-dominated clustering, failed run). ``labels`` maps a representation
     to the study's name for it; their order is the rows' order. † marks models that saw the genres."""
     labels = dict(labels or {})
     # A model's own clusters (VaDE's components) come last, beside the algorithms run on its latents.

@@ -92,6 +92,7 @@ def summary_markdown(metrics: pd.DataFrame, dataset: str, layout: str = "generic
     study = layout_summary(metrics, layout, labels)
     head = f"## {study[0]}\n\n" + markdown_table(study[1]) + "\n" if study else ""
     return (f"# Clustering summary: {dataset}\n\nMean ± std over seeds; marks: collapsed models, "
+            "degenerate representations (fewer effective dimensions than analysis.min_effective_dims), "
             "noise-dominated density clusterings, failed runs; † trained with the genre labels.\n\n" + head
             + "## By representation\n\n" + markdown_table(tables["all"])
             + "\n## By algorithm\n\n" + markdown_table(tables["by_algorithm"]))

@@ -2,8 +2,10 @@
 
 Rows that must not be read as results are marked in every table: a collapsed model (fewer
 active latent dimensions than the threshold: its clusters are noise around the prior, however
-good its silhouette), a noise-dominated density clustering (most tracks left unclustered),
-and a model whose training saw the genre labels (†).
+good its silhouette), a degenerate representation (effective dimensionality below
+``analysis.min_effective_dims``: its tracks differ along about one direction), a
+noise-dominated density clustering (most tracks left unclustered), and a model whose training
+saw the genre labels (†). A hybrid carries the marks of its parts.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from musiclust.cluster.metrics import METRIC_NAMES
 
 KEYS = ("representation", "algorithm", "seed")
 # Facts of the representation carried onto each of its rows.
-REPRESENTATION_FACTS = ("family", "saw_labels", "latent_dim", "active_dims", "collapsed")
+REPRESENTATION_FACTS = ("family", "saw_labels", "latent_dim", "active_dims", "active_dims_above_kl_threshold",
+                        "dims_at_floor", "collapsed", "effective_dims", "dims_90pct_variance", "degenerate")
 NOISE_DOMINATED = 0.5  # a density clustering that leaves more than this share unclustered
 LOWER_IS_BETTER = ("davies_bouldin",)  # metrics where lower is better; every other, higher
 # Column titles of the summary; the arrow says which direction is better.
@@ -34,8 +37,9 @@ _DISPLAY = {
     "n_clusters": "clusters",
     "coverage": "coverage",
     "active_dims": "active dims",
+    "effective_dims": "effective dims",
 }
-_DIGITS = {"calinski_harabasz": 1, "n_clusters": 1, "coverage": 2, "active_dims": 1}
+_DIGITS = {"calinski_harabasz": 1, "n_clusters": 1, "coverage": 2, "active_dims": 1, "effective_dims": 1}
 
 
 def gather_metrics(paths: Iterable[str | Path]) -> pd.DataFrame:
@@ -52,8 +56,8 @@ def gather_metrics(paths: Iterable[str | Path]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=[*KEYS, *METRIC_NAMES])
     frame = pd.concat(frames, ignore_index=True)
-    frame["collapsed"] = frame["collapsed"].fillna(False).astype(bool)
-    frame["saw_labels"] = frame["saw_labels"].fillna(False).astype(bool)
+    for mark in ("saw_labels", *MARK_FACTS):  # absent (an older latents table): False
+        frame[mark] = frame[mark].fillna(False).astype(bool)
     columns = [*KEYS, *[c for c in frame.columns if c not in KEYS]]
     return frame[columns].sort_values(list(KEYS)).reset_index(drop=True)
 
@@ -109,7 +113,7 @@ def _group_order(metrics: pd.DataFrame, order_by: str | None) -> list[tuple[str,
 def summary_table(metrics: pd.DataFrame, order_by: str | None = None) -> pd.DataFrame:
     """Mean ± sample std over seeds, one row per (representation, algorithm), with the tracks
     clustered and marks; by name, or grouped best first by ``order_by`` (``_group_order``)."""
-    columns = [*METRIC_NAMES, "n_clusters", "coverage", "active_dims"]
+    columns = [*METRIC_NAMES, "n_clusters", "coverage", "active_dims", "effective_dims"]
     groups = dict(list(metrics.groupby(["representation", "algorithm"], sort=True)))
     rows = []
     for representation, algorithm in _group_order(metrics, order_by):
@@ -163,13 +167,16 @@ def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str, 
     summary = summary_table(metrics)
     conditioned = sorted(set(metrics.loc[metrics["saw_labels"], "representation"])) if "saw_labels" in metrics else []
     collapsed = sorted(set(metrics.loc[metrics["collapsed"], "representation"])) if "collapsed" in metrics else []
+    degenerate = sorted(set(metrics.loc[metrics["degenerate"], "representation"])) if "degenerate" in metrics else []
     lines = [
         f"# {title or f'Clustering metrics: {dataset}'}",
         "",
         f"{tracks} tracks; mean ± std over seeds. Internal metrics (silhouette, Calinski–Harabasz, "
         "Davies–Bouldin) describe the clusters formed, noise left out; `coverage` is the share of tracks "
         "clustered. ARI, NMI and purity compare with genres over every labelled track, noise counted as "
-        "a group of its own. `active dims`: latent dimensions the model uses (KL and variance of the means).",
+        "a group of its own. `active dims`: latent dimensions the model uses (KL clearly above the free-bits "
+        "floor it trained with, and variance of the means). `effective dims`: the participation ratio of the "
+        "covariance of the vectors, (Σλ)²/Σλ², about how many directions the tracks spread in.",
         "",
         markdown_table(summary),
     ]
@@ -177,6 +184,10 @@ def metrics_report(metrics: pd.DataFrame, failures: pd.DataFrame, dataset: str, 
         lines += [f"**Collapsed** ({', '.join(collapsed)}): fewer active latent dimensions than the threshold "
                   "in some seeds; the latents are the prior plus noise, so their metrics (however flattering "
                   "the silhouette) say nothing about the music. See the training logs for remedies.", ""]
+    if degenerate:
+        lines += [f"**Degenerate** ({', '.join(degenerate)}): fewer effective dimensions than "
+                  "`analysis.min_effective_dims` in some seeds (or a part of a hybrid is): the tracks differ along "
+                  "about one direction, so clustering them orders them on a line.", ""]
     if conditioned:
         lines += [
             f"† {', '.join(conditioned)}: trained with the genre labels (a conditional VAE's decoder sees "
