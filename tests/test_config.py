@@ -13,6 +13,7 @@ from musiclust.config_validation import (
     load_schema,
     validate_config,
 )
+from musiclust.representations.registry import expand_representations, is_learned
 from tests.conftest import planned_jobs, snakemake, tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,11 +200,19 @@ def test_schema_lists_equal_the_registries():
 
 def test_per_representation_resources_are_honoured(demo_run):
     """`training.threads`/`mem_mb`/`runtime_min` inside a representation reach its train_model
-    jobs' threads and resources (others keep `training:`'s), and editing them reruns nothing."""
+    jobs' threads and resources (others keep `training:`'s). Editing the resources reruns
+    nothing; editing threads retrains that representation alone (its numbers depend on them)."""
     workdir, config = demo_run
     edited = copy.deepcopy(config)
-    edited["representations"]["vae_mfcc"]["training"].update(threads=2, mem_mb=1234, runtime_min=7)
+    edited["representations"]["vae_mfcc"]["training"].update(mem_mb=1234, runtime_min=7)
     assert "train_model" not in planned_jobs(workdir, edited)  # (the report page shows the config)
+    edited["representations"]["vae_mfcc"]["training"]["threads"] = 2
+    assert planned_jobs(workdir, edited)["train_model"] == 1
+    everywhere = copy.deepcopy(config)
+    everywhere["training"]["threads"] = 2
+    n_learned = sum(is_learned(spec) and "threads" not in spec.get("training", {})
+                    for spec in expand_representations(config["representations"]).values())
+    assert planned_jobs(workdir, everywhere)["train_model"] == n_learned
     result = snakemake(workdir, edited, "--dry-run", "--forcerun", "train_model",
                        "results/demo/models/vae_mfcc/seed-0/latents.parquet",
                        "results/demo/models/conv_vae_mel/seed-0/latents.parquet")

@@ -266,6 +266,20 @@ def test_finished_checkpoint_is_reused_and_changed_config_retrains(tmp_path: Pat
     assert np.allclose(encode(model, data, None, 8, "cpu")[0], changed.mu, atol=1e-6)
 
 
+def test_the_thread_count_is_part_of_a_models_identity(tmp_path: Path) -> None:
+    """Torch's CPU reductions depend on the thread count, so a checkpoint of another count is
+    neither resumed nor reused, and the count is recorded with the model."""
+    vectors = _images()[:, 0, 0, :40]
+    checkpoint = tmp_path / "m.pt"
+    train("vae", SMALL_MLP, vectors, None, _config(epochs=1), checkpoint, progress=False)
+    messages: list[str] = []
+    other = train("vae", SMALL_MLP, vectors, None, _config(epochs=2, threads=2), checkpoint, log=messages.append,
+                  progress=False)
+    assert other.resumed_from_epoch == 0 and other.epochs_run == 2
+    assert any("from scratch" in m and "threads 1 → 2" in m for m in messages), messages
+    assert load_checkpoint(checkpoint)["config"]["threads"] == 2
+
+
 def test_checkpoint_contents(tmp_path: Path) -> None:
     checkpoint = tmp_path / "sub" / "m.pt"
     train("conv_vae", SMALL_CONV, _images(), None, _config(epochs=1), checkpoint, model_name="mels_conv_vae",

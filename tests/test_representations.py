@@ -70,7 +70,7 @@ def test_training_writes_checkpoint_history_and_latents(tmp_path, family):
     outputs = LearnedOutputs(tmp_path / "checkpoint.pt", tmp_path / "history.parquet", tmp_path / "latents.parquet")
     ids = np.arange(100, 112)
     info = train_representation("m", spec, {"learning_rate": 1e-3, "device": "cpu"}, ids, features, genres,
-                                seed=0, threads=1, outputs=outputs)
+                                seed=0, outputs=outputs)
     assert outputs.checkpoint.exists() and not (tmp_path / WORKING_CHECKPOINT).exists()
     read_ids, mean, stored = read_latents(outputs.latents)
     assert read_ids.tolist() == ids.tolist() and mean.shape == (12, 4)

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from musiclust.data.demo import DemoSpec, broken_track_ids
+from musiclust.representations.latents import read_latents
 from musiclust.representations.registry import expand_representations, feature_source, is_learned
 from tests.conftest import ROOT, SNAKEMAKE, planned_jobs, snakemake, tiny_config  # noqa: F401 - shared helpers
 
@@ -146,7 +147,8 @@ def test_killed_training_resumes_from_its_checkpoint(demo_run, tmp_path):
     workdir = tmp_path / "resume"
     shutil.copytree(source, workdir, symlinks=True)
     config = copy.deepcopy(config)
-    config["representations"]["conv_vae_mfcc2d"]["training"].update(epochs=40, batch_size=4)
+    # Two threads on one core (--cores 1): trained on the configured two all the same.
+    config["representations"]["conv_vae_mfcc2d"]["training"].update(epochs=40, batch_size=4, threads=2)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     model_dir = workdir / "results" / "demo" / "models" / "conv_vae_mfcc2d" / "seed-0"
     target = str(model_dir.relative_to(workdir) / "latents.parquet")
@@ -177,4 +179,6 @@ def test_killed_training_resumes_from_its_checkpoint(demo_run, tmp_path):
     assert resumed and int(resumed[-1]) >= 3
     history = pd.read_parquet(model_dir / "history.parquet")
     assert history["epoch"].tolist() == list(range(1, 41))
+    assert "granted 1 core(s): training on 2 threads anyway" in text
+    assert read_latents(model_dir / "latents.parquet")[2]["training"]["threads"] == 2
     assert (model_dir / "checkpoint.pt").exists() and not (model_dir / "training-state.pt").exists()

@@ -10,6 +10,12 @@ from musiclust.representations.streaming import MemoryBudget, load_features
 
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
+# Torch runs on the configured threads (a param: the model's numbers depend on them), even
+# where the scheduler granted fewer cores (`--cores` below them): slower, but the same model.
+threads = {**snakemake.params.defaults, **spec["training"]}["threads"]
+if snakemake.threads < threads:
+    log.warning("training.threads is %d but this job was granted %d core(s): training on %d threads anyway, "
+                "since the result depends on the thread count", threads, snakemake.threads, threads)
 # Over the memory budget, the features are memory-mapped from a copy beside the outputs. The
 # budget is a resource of the rule (rules/representations.smk), so editing it reruns nothing.
 budget = MemoryBudget(snakemake.resources.memory_budget_mb)
@@ -25,7 +31,6 @@ info = train_representation(
     features,
     genres_of(snakemake.input.tracks, ids),
     seed=int(snakemake.wildcards.seed),
-    threads=snakemake.threads,
     outputs=LearnedOutputs(*(Path(p) for p in (snakemake.output.checkpoint, snakemake.output.history, snakemake.output.latents))),
     collapse=CollapseCheck(**snakemake.params.collapse),
     text=read_features(list(snakemake.input.text), spec["text"]) if "text" in spec else None,

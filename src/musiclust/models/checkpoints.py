@@ -41,9 +41,10 @@ from .registry import FamilySpec, get_family
 CHECKPOINT_FORMAT = "musiclust.models.checkpoint/2"
 _FORMAT_PREFIX = "musiclust.models.checkpoint/"
 # Training settings that do not change what an epoch computes, so a checkpoint that differs
-# only in these is resumable: a longer ``epochs`` just continues; device/threads/checkpointing
-# are where and how it runs. (A warm-up is counted in epochs from the start, so it is not here.)
-RESUME_INSENSITIVE_FIELDS = ("epochs", "device", "threads", "checkpoint_every")
+# only in these is resumable: a longer ``epochs`` just continues; device/checkpointing are where
+# and how it runs. (A warm-up is counted in epochs from the start, so it is not here; nor are
+# threads: torch's CPU reductions, hence the weights, depend on the thread count.)
+RESUME_INSENSITIVE_FIELDS = ("epochs", "device", "checkpoint_every")
 
 
 def array_digest(values: np.ndarray) -> str:

@@ -91,7 +91,7 @@ def mixture_k(name: str, k: int | str, genres: np.ndarray) -> int | str:
 
 
 def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.ndarray, features: np.ndarray,
-                         genres: np.ndarray, *, seed: int, threads: int, outputs: LearnedOutputs,
+                         genres: np.ndarray, *, seed: int, outputs: LearnedOutputs,
                          collapse: CollapseCheck = CollapseCheck(), text: tuple[np.ndarray, np.ndarray] | None = None,
                          log: Callable[[str], None] | None = None) -> dict:
     """Train representation ``name`` and write its three outputs; returns its info dict.
@@ -105,7 +105,7 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
     estimator = dict(standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
                      kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
                      min_active_dims=collapse.min_active_dims, floor_margin=collapse.floor_margin, name=name, log=log)
-    training = {**settings, "threads": threads}
+    training = dict(settings)  # (threads included: part of the model's identity)
     common = {**estimator, **training}
     columns = None
     if family in MULTIMODAL_FAMILIES:

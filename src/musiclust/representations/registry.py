@@ -84,7 +84,10 @@ def part_problems(representations: Mapping[str, Mapping]) -> list[str]:
 
 # Keys of a `training:` block that are scheduler resources, not training settings: they reach
 # the rule's resources, never its params, so editing them reruns nothing.
-TRAINING_RESOURCE_KEYS = ("threads", "gpus", "mem_mb", "runtime_min")
+# Training settings that are only resources: where a job runs and what it may use, not what it
+# computes (editing them reruns nothing). Threads are not among them: torch's reductions
+# depend on the thread count, so it is part of a model's identity (README, "Training").
+TRAINING_RESOURCE_KEYS = ("gpus", "mem_mb", "runtime_min")
 
 # Feature kinds computed from audio; "table" is a feature table's own columns; any other name
 # is a text embedding, "{source}-{encoder}".
