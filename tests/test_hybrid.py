@@ -30,28 +30,28 @@ def _block_totals(fused, dims):
 
 def test_weighted_hybrid_gives_each_block_equal_total_variance_whatever_its_dimension():
     audio, text = _blocks()
-    fused = HybridRepresentation("weighted").fit_transform([audio, text])
+    fused = HybridRepresentation("weighted", block_dims=[3, 300]).fit_transform(np.hstack([audio, text]))
     assert fused.shape == (500, 303)
     np.testing.assert_allclose(_block_totals(fused, [3, 300]), [1.0, 1.0], rtol=1e-4)
 
 
 def test_weighted_hybrid_follows_configured_weights():
     audio, text = _blocks()
-    model = HybridRepresentation("weighted", weights=[2.0, 1.0]).fit([audio, text])
+    model = HybridRepresentation("weighted", block_dims=[3, 300], weights=[2.0, 1.0]).fit(np.hstack([audio, text]))
     np.testing.assert_allclose(model.block_variance_, [2.0, 1.0], rtol=1e-4)
 
 
 def test_weighted_hybrid_keeps_the_geometry_inside_a_block():
     """Block scaling, not per-dimension z-scoring: a block's weak dimensions stay weak."""
     audio, text = _blocks()
-    fused = HybridRepresentation("weighted").fit_transform([audio, text])
+    fused = HybridRepresentation("weighted", block_dims=[3, 300]).fit_transform(np.hstack([audio, text]))
     ratios = fused[:, :3].std(axis=0) / fused[:, 0].std()
     np.testing.assert_allclose(ratios, audio.std(axis=0) / audio[:, 0].std(), rtol=1e-4)
 
 
 def test_concat_hybrid_z_scores_every_dimension_so_the_wider_block_dominates():
     audio, text = _blocks()
-    fused = HybridRepresentation("concat").fit_transform([audio, text])
+    fused = HybridRepresentation("concat", block_dims=[3, 300]).fit_transform(np.hstack([audio, text]))
     np.testing.assert_allclose(fused.std(axis=0), 1.0, rtol=1e-3)
     np.testing.assert_allclose(_block_totals(fused, [3, 300]), [3.0, 300.0], rtol=1e-3)
 
@@ -72,12 +72,13 @@ def test_blocks_are_aligned_by_track_and_missing_tracks_are_dropped_not_zero_fil
 
 def test_fusion_mistakes_name_themselves():
     audio, text = _blocks()
+    both = np.hstack([audio, text])
     with pytest.raises(ValueError, match="at least two blocks"):
-        HybridRepresentation("concat").fit([audio])
-    with pytest.raises(ValueError, match="different numbers of tracks"):
-        HybridRepresentation("concat").fit([audio, text[:10]])
+        HybridRepresentation("concat", block_dims=[303]).fit(both)
+    with pytest.raises(ValueError, match=r"block_dims \[3, 30\] add up to 33"):
+        HybridRepresentation("concat", block_dims=[3, 30]).fit(both)
     with pytest.raises(ValueError, match="weights apply to the weighted"):
-        HybridRepresentation("concat", weights=[1, 2])
+        HybridRepresentation("concat", block_dims=[3, 300], weights=[1, 2]).fit(both)
     with pytest.raises(ValueError, match="not parts"):
         fuse_latents({"a": (np.arange(3), audio[:3]), "b": (np.arange(3), text[:3])}, "weighted", {"c": 2.0})
     with pytest.raises(ValueError, match="no track in common"):

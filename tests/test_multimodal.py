@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from musiclust import AutoencoderRepresentation, MultimodalRepresentation
+from musiclust import AutoencoderRepresentation, MultimodalRepresentation, multimodal_frame
 from musiclust.models import build_model, encode, load_model, vae_loss
 from musiclust.models.multimodal import pack_inputs
 from musiclust.models.trainer import heldout_scores
@@ -205,7 +205,7 @@ def test_text_masked_for_every_track_trains_and_does_not_collapse(fusion: str) -
     plain = AutoencoderRepresentation("vae", arch={"latent_dim": 4, "hidden": [16]}, epochs=20, **FAST).fit(audio)
     assert plain.active_dims_.active >= 2  # the data has structure a VAE finds
     nothing = np.zeros(len(audio), dtype=bool)
-    model = MultimodalRepresentation(fusion, **settings).fit(audio, np.full_like(text, np.nan), nothing)
+    model = MultimodalRepresentation(fusion, **settings).fit(multimodal_frame(audio, np.full_like(text, np.nan), nothing))
     assert model.active_dims_.active >= 2 and not model.collapsed_
     assert np.isfinite(model.latents_).all()
     assert model.info()["text_share"] == 0 and model.info()["fusion"] == fusion
@@ -220,9 +220,10 @@ def test_both_fusions_learn_and_resume_from_a_checkpoint(fusion: str, audio_shap
     arch = {**SMALL, "audio_channels": [4]}
 
     def fitted(epochs: int, checkpoint: Path) -> MultimodalRepresentation:
-        # No free bits: in 4 epochs every dimension would still sit at the floor (nothing learned yet).
-        return MultimodalRepresentation(fusion, arch=arch, epochs=epochs, checkpoint_path=checkpoint,
-                                        holdout_fraction=0.1, free_bits=0.0, **FAST).fit(audio, text, present)
+        # No free bits: in 4 epochs every dimension would still sit at the free-bits floor (nothing learned yet).
+        return MultimodalRepresentation(fusion, arch=arch, audio_shape=audio_shape, epochs=epochs,
+                                        checkpoint_path=checkpoint, holdout_fraction=0.1, free_bits=0.0,
+                                        **FAST).fit(multimodal_frame(audio, text, present))
 
     straight = fitted(4, tmp_path / "straight.pt")
     assert straight.active_dims_.active >= 2 and not straight.collapsed_
@@ -234,9 +235,9 @@ def test_both_fusions_learn_and_resume_from_a_checkpoint(fusion: str, audio_shap
     assert np.isfinite(straight.history_["heldout_neg_elbo"]).all()
     model, saved = load_model(tmp_path / "straight.pt")
     assert saved["arch"]["audio_shape"] == list(audio_shape) and saved["arch"]["fusion"] == fusion
-    data = straight._inputs(audio, text, present, fit=False)
+    data = straight._inputs(multimodal_frame(audio, text, present), fit=False)
     assert np.allclose(encode(model, data, None, 16, "cpu")[0], straight.latents_, atol=1e-6)
-    assert np.allclose(straight.transform(audio, text, present), straight.latents_, atol=1e-6)
+    assert np.allclose(straight.transform(multimodal_frame(audio, text, present)), straight.latents_, atol=1e-6)
     info = straight.info()
     assert info["tracks_with_text"] == int(present.sum()) and info["text_share"] == pytest.approx(present.mean())
 
@@ -245,7 +246,7 @@ def test_text_is_standardised_over_the_tracks_that_have_it() -> None:
     audio, text, _ = _clustered(n=40)
     present = np.arange(40) % 3 != 0
     text[~present] = 1e6  # would dominate the mean and spread if counted
-    model = MultimodalRepresentation("poe", arch=SMALL, epochs=1, **FAST).fit(audio, text, present)
+    model = MultimodalRepresentation("poe", arch=SMALL, epochs=1, **FAST).fit(multimodal_frame(audio, text, present))
     scaler = model._text_scaler.scaler
     assert np.allclose(scaler.mean_, text[present].mean(axis=0))
     assert np.allclose(scaler.scale_, text[present].std(axis=0))
@@ -257,24 +258,31 @@ def test_bad_inputs_say_what_is_wrong() -> None:
     present = np.ones(10, dtype=bool)
     model = MultimodalRepresentation("poe", arch=SMALL, epochs=1, **FAST)
     with pytest.raises(ValueError, match="one flag per track"):
-        model.fit(audio, text, present[:5])
+        multimodal_frame(audio, text, present[:5])
     with pytest.raises(ValueError, match="booleans"):
-        model.fit(audio, text, np.full(10, 2))
-    with pytest.raises(ValueError, match="one row per audio track"):
-        model.fit(audio, text[:5], present)
+        multimodal_frame(audio, text, np.full(10, 2))
+    with pytest.raises(ValueError, match="one row per track"):
+        multimodal_frame(audio, text[:5], present)
+    with pytest.raises(ValueError, match="takes a DataFrame with columns audio_\\*"):
+        model.fit(np.hstack([audio, text]))
+    with pytest.raises(ValueError, match="no text_present"):
+        model.fit(multimodal_frame(audio, text, present).drop(columns="text_present"))
     broken = text.copy()
     broken[3, 0] = np.nan
     with pytest.raises(ValueError, match="marked as having text.*row 3"):
-        model.fit(audio, broken, present)
-    with pytest.raises(ValueError, match="come from the arrays"):
-        MultimodalRepresentation("poe", arch={"text_dim": 4})
-    with pytest.raises(ValueError, match="give it once"):
-        MultimodalRepresentation("poe", arch={"fusion": "concat"})
-    with pytest.raises(ValueError, match="fusion must be one of"):
-        MultimodalRepresentation("late")
-    model.fit(audio, text, present)
+        model.fit(multimodal_frame(audio, broken, present))
+    frame = multimodal_frame(audio, text, present)
+    # Parameters are checked in fit, never in __init__ (scikit-learn's contract).
+    for params, message in [({"arch": {"text_dim": 4}}, "come from the input"),
+                            ({"fusion": "poe", "arch": {"fusion": "concat"}}, "give it once"),
+                            ({"fusion": "late"}, "fusion must be one of"),
+                            ({"audio_shape": (3, 5)}, r"audio_shape \(3, 5\) holds 15 values")]:
+        unfitted = MultimodalRepresentation(**params)
+        with pytest.raises(ValueError, match=message):
+            unfitted.fit(frame)
+    model.fit(frame)
     with pytest.raises(ValueError, match="fitted on audio"):
-        model.transform(audio[:, :5], text, present)
+        model.transform(multimodal_frame(audio[:, :5], text, present))
 
 
 @pytest.mark.parametrize("fusion", ["poe", "concat"])

@@ -2,8 +2,9 @@
 
 The public API works on arrays (see README, "Use it as a library"):
 ``AutoencoderRepresentation``, ``MixtureVAERepresentation`` (VaDE: latents and its own clusters),
-``MultimodalRepresentation``, ``PCARepresentation``,
-``RawRepresentation`` (fit/transform), ``cluster_vectors``, ``clustering_metrics`` and
+``MultimodalRepresentation``, ``PCARepresentation``, ``RawRepresentation``,
+``HybridRepresentation`` (scikit-learn estimators), ``multimodal_frame`` (the multimodal
+estimator's input), ``cluster_vectors``, ``clustering_metrics`` and
 ``evaluate``. They are imported on first use, so that ``import musiclust.<module>`` (as the
 workflow's planning does) never loads torch.
 """
@@ -18,6 +19,8 @@ _PUBLIC = {
     "MultimodalRepresentation": "musiclust.representations.multimodal",
     "PCARepresentation": "musiclust.representations.estimators",
     "RawRepresentation": "musiclust.representations.estimators",
+    "HybridRepresentation": "musiclust.representations.hybrid",
+    "multimodal_frame": "musiclust.representations.multimodal",
     "cluster_vectors": "musiclust.cluster.algorithms",
     "clustering_metrics": "musiclust.cluster.metrics",
     "evaluate": "musiclust.cluster.evaluation",

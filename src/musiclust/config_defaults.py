@@ -25,6 +25,13 @@ def fill_defaults(config: MutableMapping, schema: Mapping) -> MutableMapping:
     return config
 
 
+def fill_node_defaults(instance: MutableMapping, node: Mapping, root: Mapping) -> MutableMapping:
+    """:func:`fill_defaults` for one part of a config: ``instance`` beside its subschema ``node``
+    of the schema ``root`` (e.g. one representation entry)."""
+    _fill(instance, node, root, jsonschema.Draft202012Validator(root))
+    return instance
+
+
 def _resolve(node: Mapping, root: Mapping) -> Mapping:
     """A local ``$ref`` ("#/$defs/name") resolved; the keywords beside it are walked separately."""
     reference = node["$ref"]

@@ -109,12 +109,6 @@ def _cross_checks(config: Mapping) -> list[str]:
         low, high = algorithm.get("k_range", (2, 2))  # (density algorithms have none)
         if low > high:
             problems.append(f"clustering.algorithms.{name}.k_range: {low} is larger than {high}")
-    defaults = config["training"]
-    for name, spec in config["representations"].items():
-        if "training" in spec:
-            missing = [key for key in ("epochs", "batch_size") if key not in {**defaults, **spec["training"]}]
-            if missing:
-                problems.append(f"representations.{name}.training: {', '.join(missing)} missing (and not in training:)")
     problems += _text_checks(config["text"], config["representations"])
     problems += _rank_checks(config["representations"])
     problems += part_problems(expand_representations(config["representations"]))

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from musiclust.defaults import defaults
+
 from .losses import RECONSTRUCTIONS
+
+# The config's `training:` defaults (schemas/config.schema.yaml), the one place they are written.
+_DEFAULTS = defaults("training")
 
 
 class TrainingDiverged(RuntimeError):
@@ -34,19 +39,19 @@ class TrainConfig:
     ``holdout_fraction``: share of rows (seeded) left out of training and scored every epoch.
     """
 
-    epochs: int
-    batch_size: int
-    learning_rate: float = 1e-3
-    beta: float = 1.0
-    reconstruction: str = "sum"
-    kl_warmup_epochs: int = 0
-    free_bits: float = 0.1  # README, "The loss": chosen by held-out ELBO and active dimensions
-    holdout_fraction: float = 0.0
+    epochs: int = _DEFAULTS["epochs"]
+    batch_size: int = _DEFAULTS["batch_size"]
+    learning_rate: float = _DEFAULTS["learning_rate"]
+    beta: float = _DEFAULTS["beta"]
+    reconstruction: str = _DEFAULTS["reconstruction"]
+    kl_warmup_epochs: int = _DEFAULTS["kl_warmup_epochs"]
+    free_bits: float = _DEFAULTS["free_bits"]  # README, "The loss": chosen by held-out ELBO and active dimensions
+    holdout_fraction: float = _DEFAULTS["holdout_fraction"]
     seed: int = 0
-    device: str = "auto"  # "auto" → cuda if available else cpu; or "cpu"/"cuda"/"cuda:1"
-    threads: int = 1  # torch.set_num_threads while training
-    checkpoint_every: int = 1  # epochs between resumable checkpoints (the last epoch is always saved)
-    weight_decay: float = 0.0
+    device: str = _DEFAULTS["device"]  # "auto" → cuda if available else cpu; or "cpu"/"cuda"/"cuda:1"
+    threads: int = _DEFAULTS["threads"]  # torch.set_num_threads while training (part of the result)
+    checkpoint_every: int = _DEFAULTS["checkpoint_every"]  # epochs between resumable checkpoints (the last epoch is always saved)
+    weight_decay: float = _DEFAULTS["weight_decay"]
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "threads", "checkpoint_every"):

@@ -3,7 +3,6 @@ memory budget: PCA of features larger than the budget is fitted incrementally, s
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 
@@ -18,10 +17,13 @@ IPCA_BATCH_COMPONENTS = 4  # incremental PCA's batch, in numbers of components
 
 
 def baseline_model(spec: Mapping, seed: int) -> PCARepresentation | RawRepresentation:
-    standardize = spec.get("standardize", True)
+    """The estimator of a ``pca`` or ``raw`` entry; settings it leaves out take the estimator's
+    defaults, which are the schema's (the workflow's specs have them filled in already)."""
+    settings = {key: spec[key] for key in ("standardize", "n_components") if key in spec}
     if spec["family"] == "pca":
-        return PCARepresentation(spec.get("n_components", 32), standardize=standardize, seed=seed)
-    return RawRepresentation(standardize=standardize)
+        return PCARepresentation(**settings, seed=seed)
+    settings.pop("n_components", None)
+    return RawRepresentation(**settings)
 
 
 def fit_baseline(spec: Mapping, paths: Sequence[str | os.PathLike], seed: int,
@@ -43,9 +45,9 @@ def fit_baseline(spec: Mapping, paths: Sequence[str | os.PathLike], seed: int,
     # Each IncrementalPCA update is an SVD of (batch + components) rows, so its cost per row
     # grows with the batch: a few times the components is fastest (25,000 × 16,384 values: 34
     # min in batches of 2,000 rows), and the budget (float64 copies of a batch) caps it further.
-    n_components = spec.get("n_components", 32)
+    n_components = model.n_components
     batch_rows = min(budget.batch_rows(2 * shards.row_bytes, minimum=n_components), IPCA_BATCH_COMPONENTS * n_components)
     model.fit_batches(lambda: (values for _, values in shards.batches(batch_rows)), shards.n_rows,
-                      math.prod(shards.shape), batch_rows)
+                      tuple(shards.shape), batch_rows)
     parts = [(ids, model.transform(values)) for ids, values in shards.batches(batch_rows)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), model

@@ -1,6 +1,7 @@
 """Early fusion: one vector per track made of several representations' vectors (blocks).
 
-Two ways to put blocks side by side, both scikit-learn-style on plain arrays:
+Two ways to put blocks side by side, both a scikit-learn transformer on the blocks' columns
+side by side (``block_dims`` says where each block ends):
 
 - ``concat`` (the studies' hybrid): the blocks concatenated, then every dimension z-scored.
   Each block then carries a total variance equal to its number of dimensions, so a 384-d text
@@ -22,7 +23,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 WEIGHTINGS = ("concat", "weighted")
 # A block with less total variance than this is constant: scaling it up would amplify rounding.
@@ -47,36 +50,46 @@ def align_blocks(ids: Sequence[np.ndarray], blocks: Sequence[np.ndarray]) -> tup
     return common, aligned, missing
 
 
-class HybridRepresentation:
-    """Blocks of vectors → one fused vector per track (see the module docstring).
+class HybridRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Blocks of vectors → one fused vector per track (see the module docstring), as a
+    scikit-learn transformer: ``X`` holds the blocks side by side, ``(n_tracks, sum(block_dims))``,
+    and ``block_dims`` says how many columns each block has, in order (at least two blocks).
 
-    ``weights``: one per block (``weighted`` only); None gives every block the same total
-    variance. After ``fit``: ``block_dims_``, ``block_variance_`` (total variance of each block
-    in the output).
+    ``weighting``: ``"weighted"`` or ``"concat"``. ``weights``: one per block (``weighted``
+    only); None gives every block the same total variance. After ``fit``: ``block_variance_``
+    (total variance of each block in the output).
     """
 
-    def __init__(self, weighting: str = "weighted", *, weights: Sequence[float] | None = None) -> None:
-        if weighting not in WEIGHTINGS:
-            raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
-        if weights is not None and weighting != "weighted":
+    def __init__(self, weighting: str = "weighted", *, block_dims: Sequence[int] | None = None,
+                 weights: Sequence[float] | None = None) -> None:
+        self.weighting, self.block_dims, self.weights = weighting, block_dims, weights
+
+    def _check_params(self) -> None:
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
+        if self.block_dims is None or len(self.block_dims) < 2 or any(int(d) < 1 for d in self.block_dims):
+            raise ValueError(f"block_dims must give the number of columns of each of at least two blocks, "
+                             f"got {self.block_dims!r}")
+        if self.weights is not None and self.weighting != "weighted":
             raise ValueError("weights apply to the weighted hybrid only")
-        if weights is not None and any(not np.isfinite(w) or w <= 0 for w in weights):
-            raise ValueError(f"weights must be positive numbers, got {list(weights)}")
-        self.weighting, self.weights = weighting, None if weights is None else [float(w) for w in weights]
+        if self.weights is not None and any(not np.isfinite(w) or w <= 0 for w in self.weights):
+            raise ValueError(f"weights must be positive numbers, got {list(self.weights)}")
+        if self.weights is not None and len(self.weights) != len(self.block_dims):
+            raise ValueError(f"{len(self.weights)} weights for {len(self.block_dims)} blocks")
 
-    def _check(self, blocks: Sequence[np.ndarray]) -> list[np.ndarray]:
-        blocks = [np.asarray(b, dtype=np.float64).reshape(len(b), -1) for b in blocks]
-        if len(blocks) < 2:
-            raise ValueError(f"a hybrid needs at least two blocks, got {len(blocks)}")
-        if len({len(b) for b in blocks}) != 1:
-            raise ValueError(f"blocks have different numbers of tracks: {[len(b) for b in blocks]}; align them first")
-        if self.weights is not None and len(self.weights) != len(blocks):
-            raise ValueError(f"{len(self.weights)} weights for {len(blocks)} blocks")
-        return blocks
+    def _blocks(self, X: Any, fit: bool) -> list[np.ndarray]:
+        if not fit:
+            check_is_fitted(self)
+        values = validate_data(self, X, reset=fit, dtype=np.float64, ensure_min_samples=2 if fit else 1)
+        if values.shape[1] != sum(self.block_dims):
+            raise ValueError(f"X has {values.shape[1]} columns, but block_dims {list(self.block_dims)} add up to "
+                             f"{sum(self.block_dims)}")
+        bounds = np.cumsum([0, *self.block_dims])
+        return [values[:, a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def fit(self, blocks: Sequence[np.ndarray], y: Any = None) -> HybridRepresentation:
-        blocks = self._check(blocks)
-        self.block_dims_ = [b.shape[1] for b in blocks]
+    def fit(self, X: Any, y: Any = None) -> HybridRepresentation:
+        self._check_params()
+        blocks = self._blocks(X, fit=True)
         if self.weighting == "concat":
             self.scaler_ = StandardScaler().fit(np.hstack(blocks))
         else:
@@ -84,23 +97,26 @@ class HybridRepresentation:
             self.centres_ = [b.mean(axis=0) for b in blocks]
             totals = [float(((b - c) ** 2).sum(axis=1).mean()) for b, c in zip(blocks, self.centres_)]
             self.scales_ = [np.sqrt(w / t) if t > _MIN_TOTAL_VARIANCE else 0.0 for w, t in zip(weights, totals)]
-        fused = self.transform(blocks)
-        bounds = np.cumsum([0, *self.block_dims_])
+        self._n_features_out = sum(self.block_dims)
+        fused = self.transform(X)
+        bounds = np.cumsum([0, *self.block_dims])
         self.block_variance_ = [float(fused[:, a:b].var(axis=0).sum()) for a, b in zip(bounds[:-1], bounds[1:])]
         return self
 
-    def transform(self, blocks: Sequence[np.ndarray]) -> np.ndarray:
-        blocks = self._check(blocks)
+    def transform(self, X: Any) -> np.ndarray:
+        blocks = self._blocks(X, fit=False)
         if self.weighting == "concat":
             return self.scaler_.transform(np.hstack(blocks)).astype(np.float32)
         return np.hstack([(b - c) * s for b, c, s in zip(blocks, self.centres_, self.scales_)]).astype(np.float32)
 
-    def fit_transform(self, blocks: Sequence[np.ndarray], y: Any = None) -> np.ndarray:
-        return self.fit(blocks).transform(blocks)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # float32 out, whatever comes in
+        return tags
 
     def info(self) -> dict[str, Any]:
-        return {"weighting": self.weighting, "weights": self.weights, "block_dims": self.block_dims_,
-                "block_variance": self.block_variance_}
+        return {"weighting": self.weighting, "weights": None if self.weights is None else [float(w) for w in self.weights],
+                "block_dims": [int(d) for d in self.block_dims], "block_variance": self.block_variance_}
 
 
 # Marks a hybrid takes from its parts: a part that saw the genre labels, collapsed or is
@@ -129,8 +145,9 @@ def fuse_latents(parts: Mapping[str, tuple[np.ndarray, np.ndarray]], weighting: 
     if len(ids) == 0:
         raise ValueError(f"the parts {names} have no track in common")
     per_block = None if not weights else [float(weights.get(n, 1.0)) for n in names]
-    model = HybridRepresentation(weighting, weights=per_block)
-    fused = model.fit_transform(blocks)
+    blocks = [np.asarray(b, dtype=np.float64).reshape(len(b), -1) for b in blocks]
+    model = HybridRepresentation(weighting, block_dims=[b.shape[1] for b in blocks], weights=per_block)
+    fused = model.fit_transform(np.hstack(blocks))
     info = {**model.info(), "parts": names, "tracks_missing_per_part": dict(zip(names, missing)),
             "latent_dim": int(fused.shape[1])}
     return ids, fused, info

@@ -22,7 +22,7 @@ from musiclust.representations.estimators import AutoencoderRepresentation
 from musiclust.representations.geometry import geometry_info
 from musiclust.representations.latents import MIXTURE_COMPONENT, write_latents
 from musiclust.representations.mixture import MixtureVAERepresentation
-from musiclust.representations.multimodal import MultimodalRepresentation
+from musiclust.representations.multimodal import MultimodalRepresentation, multimodal_frame
 from musiclust.representations.registry import (
     LABEL_CONDITIONED_FAMILIES,
     MIXTURE_FAMILIES,
@@ -100,20 +100,23 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
     ``text``: ``(track_ids, embeddings)`` of the tracks that have text, for multimodal families.
     """
     family = spec["family"]
-    settings = {k: v for k, v in {**defaults, **spec.get("training", {})}.items() if k not in TRAINING_RESOURCE_KEYS}
+    settings = {k: v for k, v in {**defaults, **spec["training"]}.items() if k not in TRAINING_RESOURCE_KEYS}
     working = outputs.checkpoint.with_name(WORKING_CHECKPOINT)
-    estimator = dict(standardize=spec.get("standardize", True), seed=seed, checkpoint_path=working,
-                     kl_threshold=collapse.kl_threshold, variance_threshold=collapse.variance_threshold,
-                     min_active_dims=collapse.min_active_dims, floor_margin=collapse.floor_margin, name=name, log=log)
+    # Every setting of an entry its estimator takes (the entry's `standardize` when it says one:
+    # the estimators' defaults are the schema's).
+    estimator = dict(seed=seed, checkpoint_path=working, kl_threshold=collapse.kl_threshold,
+                     variance_threshold=collapse.variance_threshold, min_active_dims=collapse.min_active_dims,
+                     floor_margin=collapse.floor_margin, name=name, log=log,
+                     **{k: spec[k] for k in ("standardize",) if k in spec})
     training = dict(settings)  # (threads included: part of the model's identity)
-    common = {**estimator, **training}
+    common = {**estimator, **training, "arch": spec.get("arch")}
     columns = None
     if family in MULTIMODAL_FAMILIES:
         if text is None:
             raise ValueError(f"{name}: family {family!r} needs the text embedding {spec['text']!r}")
-        arch = dict(spec.get("arch") or {})
         rows, present = text_rows(ids, text)
-        model = MultimodalRepresentation(arch.pop("fusion", "poe"), arch=arch, **common).fit(features, rows, present)
+        model = MultimodalRepresentation(audio_shape=features.shape[1:], **common)
+        model.fit(multimodal_frame(features, rows, present))
         columns = {"has_text": present}  # which tracks the text encoder saw
     elif family in MIXTURE_FAMILIES:
         ranges = {"k_range": tuple(spec["k_range"])} if "k_range" in spec else {}
@@ -124,7 +127,7 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
         labels = None
         if family in LABEL_CONDITIONED_FAMILIES:
             labels = np.array([g if g is not None else "(unlabelled)" for g in genres], dtype=object).astype(str)
-        model = AutoencoderRepresentation(family, arch=spec.get("arch"), **common).fit(features, labels)
+        model = AutoencoderRepresentation(family, **common).fit(features, labels)
     info = {**model.info(), "representation": name, "features": spec["features"],
             "saw_labels": family in LABEL_CONDITIONED_FAMILIES, **({"text": spec["text"]} if "text" in spec else {}),
             **geometry_info(model.latents_, collapse.min_effective_dims)}
