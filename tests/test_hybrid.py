@@ -75,8 +75,9 @@ def test_fusion_mistakes_name_themselves():
     both = np.hstack([audio, text])
     with pytest.raises(ValueError, match="at least two blocks"):
         HybridRepresentation("concat", block_dims=[303]).fit(both)
-    with pytest.raises(ValueError, match=r"block_dims \[3, 30\] add up to 33"):
-        HybridRepresentation("concat", block_dims=[3, 30]).fit(both)
+    with pytest.raises(ValueError, match=r"X has 303 feature\(s\), but block_dims \[3, 300, 1\] needs 304"):
+        HybridRepresentation("concat", block_dims=[3, 300, 1]).fit(both)
+    assert HybridRepresentation("concat", block_dims=[3]).fit(both).block_dims_ == [3, 300]
     with pytest.raises(ValueError, match="weights apply to the weighted"):
         HybridRepresentation("concat", block_dims=[3, 300], weights=[1, 2]).fit(both)
     with pytest.raises(ValueError, match="not parts"):

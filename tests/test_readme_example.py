@@ -21,4 +21,5 @@ def test_the_library_example_runs_and_finds_the_clusters():
     assert result.returncode == 0, result.stderr[-3000:]
     assert "of 8 latent dimensions active, collapsed: False" in result.stdout
     assert "kmeans" in result.stdout and "hdbscan" in result.stdout
+    assert "held-out ELBO per track by β:" in result.stdout and "β chosen:" in result.stdout
     assert "import snakemake" not in library_example()

@@ -291,8 +291,8 @@ class AutoencoderRepresentation(TrainedRepresentation):
         return np.searchsorted(self.classes_, np.asarray(y))
 
     def fit(self, features: np.ndarray, y: np.ndarray | None = None) -> AutoencoderRepresentation:
-        get_family(self.family)  # an unknown family: its message names the known ones
-        self._train(self._inputs(features, fit=True), y, self.arch or {})
+        conditional = get_family(self.family).conditional  # (an unknown family: the message names the known ones)
+        self._train(self._inputs(features, fit=True), y if conditional else None, self.arch or {})
         return self
 
     def transform(self, features: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:

@@ -52,12 +52,13 @@ def align_blocks(ids: Sequence[np.ndarray], blocks: Sequence[np.ndarray]) -> tup
 
 class HybridRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Blocks of vectors → one fused vector per track (see the module docstring), as a
-    scikit-learn transformer: ``X`` holds the blocks side by side, ``(n_tracks, sum(block_dims))``,
-    and ``block_dims`` says how many columns each block has, in order (at least two blocks).
+    scikit-learn transformer: ``X`` holds the blocks side by side, and ``block_dims`` says how
+    many columns each block has, in order; the last may be left out (it takes the remaining
+    columns), so ``block_dims=[32]`` splits a 32-d audio latent from any text embedding after it.
 
     ``weighting``: ``"weighted"`` or ``"concat"``. ``weights``: one per block (``weighted``
-    only); None gives every block the same total variance. After ``fit``: ``block_variance_``
-    (total variance of each block in the output).
+    only); None gives every block the same total variance. After ``fit``: ``block_dims_`` (every
+    block's columns), ``block_variance_`` (total variance of each block in the output).
     """
 
     def __init__(self, weighting: str = "weighted", *, block_dims: Sequence[int] | None = None,
@@ -67,24 +68,29 @@ class HybridRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _check_params(self) -> None:
         if self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
-        if self.block_dims is None or len(self.block_dims) < 2 or any(int(d) < 1 for d in self.block_dims):
-            raise ValueError(f"block_dims must give the number of columns of each of at least two blocks, "
+        if self.block_dims is None or len(self.block_dims) < 1 or any(int(d) < 1 for d in self.block_dims):
+            raise ValueError(f"block_dims must give the number of columns of each block (the last may be left out), "
                              f"got {self.block_dims!r}")
         if self.weights is not None and self.weighting != "weighted":
             raise ValueError("weights apply to the weighted hybrid only")
         if self.weights is not None and any(not np.isfinite(w) or w <= 0 for w in self.weights):
             raise ValueError(f"weights must be positive numbers, got {list(self.weights)}")
-        if self.weights is not None and len(self.weights) != len(self.block_dims):
-            raise ValueError(f"{len(self.weights)} weights for {len(self.block_dims)} blocks")
 
     def _blocks(self, X: Any, fit: bool) -> list[np.ndarray]:
         if not fit:
             check_is_fitted(self)
         values = validate_data(self, X, reset=fit, dtype=np.float64, ensure_min_samples=2 if fit else 1)
-        if values.shape[1] != sum(self.block_dims):
-            raise ValueError(f"X has {values.shape[1]} columns, but block_dims {list(self.block_dims)} add up to "
-                             f"{sum(self.block_dims)}")
-        bounds = np.cumsum([0, *self.block_dims])
+        dims = [int(d) for d in self.block_dims]
+        if sum(dims) < values.shape[1]:
+            dims.append(values.shape[1] - sum(dims))  # the last block: the remaining columns
+        if sum(dims) != values.shape[1] or len(dims) < 2:
+            raise ValueError(f"X has {values.shape[1]} feature(s), but block_dims {list(self.block_dims)} needs "
+                             f"{sum(self.block_dims)} and at least two blocks")
+        if self.weights is not None and len(self.weights) != len(dims):
+            raise ValueError(f"{len(self.weights)} weights for {len(dims)} blocks")
+        if fit:
+            self.block_dims_ = dims
+        bounds = np.cumsum([0, *dims])
         return [values[:, a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def fit(self, X: Any, y: Any = None) -> HybridRepresentation:
@@ -97,9 +103,9 @@ class HybridRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             self.centres_ = [b.mean(axis=0) for b in blocks]
             totals = [float(((b - c) ** 2).sum(axis=1).mean()) for b, c in zip(blocks, self.centres_)]
             self.scales_ = [np.sqrt(w / t) if t > _MIN_TOTAL_VARIANCE else 0.0 for w, t in zip(weights, totals)]
-        self._n_features_out = sum(self.block_dims)
+        self._n_features_out = sum(self.block_dims_)
         fused = self.transform(X)
-        bounds = np.cumsum([0, *self.block_dims])
+        bounds = np.cumsum([0, *self.block_dims_])
         self.block_variance_ = [float(fused[:, a:b].var(axis=0).sum()) for a, b in zip(bounds[:-1], bounds[1:])]
         return self
 
@@ -116,7 +122,7 @@ class HybridRepresentation(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     def info(self) -> dict[str, Any]:
         return {"weighting": self.weighting, "weights": None if self.weights is None else [float(w) for w in self.weights],
-                "block_dims": [int(d) for d in self.block_dims], "block_variance": self.block_variance_}
+                "block_dims": self.block_dims_, "block_variance": self.block_variance_}
 
 
 # Marks a hybrid takes from its parts: a part that saw the genre labels, collapsed or is
