@@ -1,5 +1,6 @@
 """Defaults live in one place: the schema's `default:` keywords, filled into the config by
-validate_config, equal to the library's own defaults; rules and adapters index the config."""
+validate_config and read by the library (musiclust.defaults); rules, adapters and the library
+write no literal default of their own."""
 
 import copy
 import dataclasses
@@ -20,12 +21,6 @@ from musiclust.data.synthetic_lyrics import SyntheticLyricsSpec
 from musiclust.features.decode import DecodeSettings
 from musiclust.features.pretrained.musicnn import MusicnnSettings
 from musiclust.features.spectral import MelSettings, Mfcc2dSettings, MfccStatsSettings
-from musiclust.lyrics.fetch import LyricsSettings
-from musiclust.lyrics.genius import DEFAULT_API_URL, DEFAULT_WEB_URL
-from musiclust.lyrics.http import HttpSettings
-from musiclust.lyrics.judge import MatchCriteria
-from musiclust.lyrics.lrclib import DEFAULT_BASE_URL
-from musiclust.representations.learned import CollapseCheck
 from musiclust.text.encoders import SentenceTransformerEncoder, TfidfSvdEncoder
 from tests.conftest import planned_jobs
 
@@ -185,14 +180,12 @@ def _encoder_defaults(kind):
 def test_schema_defaults_equal_the_library_defaults():
     features = PROPERTIES["features"]["properties"]
     dataset = PROPERTIES["datasets"]["additionalProperties"]["properties"]
-    lyrics = schema_defaults(DEFS["lyrics"], SCHEMA)
     pairs = {
         "features.mel": (schema_defaults(features["mel"], SCHEMA), _fields(MelSettings)),
         "features.mfcc_stats": (schema_defaults(features["mfcc_stats"], SCHEMA), _fields(MfccStatsSettings)),
         "features.mfcc2d": (schema_defaults(features["mfcc2d"], SCHEMA), _fields(Mfcc2dSettings)),
         "features.musicnn": (schema_defaults(features["musicnn"], SCHEMA), _fields(MusicnnSettings)),
         "audio": (schema_defaults(PROPERTIES["audio"], SCHEMA), _fields(DecodeSettings, skip=("sample_rate",))),
-        "analysis": (schema_defaults(PROPERTIES["analysis"], SCHEMA), _fields(CollapseCheck)),
         "datasets.<name>.demo": (schema_defaults(dataset["demo"], SCHEMA), _fields(DemoSpec)),
         "datasets.<name>.synthetic_lyrics": (schema_defaults(dataset["synthetic_lyrics"], SCHEMA),
                                              _fields(SyntheticLyricsSpec)),
@@ -204,31 +197,12 @@ def test_schema_defaults_equal_the_library_defaults():
                                                   _without_none({"kind": None, **_signature(SentenceTransformerEncoder,
                                                                                             skip=("show_progress",))})),
         "text.encoders (tfidf_svd)": (_encoder_defaults("tfidf_svd"), _without_none(_signature(TfidfSvdEncoder))),
-        "lyrics (judge, network)": ({k: v for k, v in lyrics.items() if k in _fields(MatchCriteria) or k in _fields(HttpSettings)},
-                                    {k: v for k, v in {**_fields(MatchCriteria), **_fields(HttpSettings)}.items()
-                                     if k in lyrics}),
     }
-    # Training: TrainConfig's settings (epochs and batch_size have none; the seed is the run's).
-    from musiclust.models.train_config import TrainConfig
-
-    training = schema_defaults(PROPERTIES["training"], SCHEMA)
-    pairs["training"] = ({k: v for k, v in training.items() if k not in ("gpus", "mem_mb", "runtime_min")},
-                         _fields(TrainConfig, skip=("seed",)))
     for algorithm, defaults in ALGORITHM_DEFAULTS.items():
         schema = PROPERTIES["clustering"]["properties"]["algorithms"]["properties"][algorithm]
         pairs[f"clustering.algorithms.{algorithm}"] = (schema_defaults(schema, SCHEMA), defaults)
     for where, (schema, library) in pairs.items():
         assert schema == library, f"{where}: schema defaults {schema} != library defaults {library}"
-    # The lyrics settings the judge and network don't hold.
-    assert lyrics["refetch"] == LyricsSettings.refetch
-    assert lyrics["max_consecutive_errors"] == LyricsSettings.max_consecutive_errors
-    assert {k for k in _fields(MatchCriteria) if k.startswith(("min_", "max_"))} <= set(lyrics)
-    assert set(_fields(HttpSettings)) <= set(lyrics)
-    services = DEFS["lyrics"]["properties"]
-    assert schema_defaults(services["lrclib"], SCHEMA) == {"base_url": DEFAULT_BASE_URL}
-    assert schema_defaults(services["genius"], SCHEMA) == {
-        "api_url": DEFAULT_API_URL, "web_url": DEFAULT_WEB_URL,
-        "drop_section_headers": not LyricsSettings.genius_section_headers}
 
 
 def test_shipped_config_shows_defaults_or_deliberate_overrides():
@@ -261,18 +235,24 @@ def test_shipped_config_shows_defaults_or_deliberate_overrides():
 
 # --------------------------------------------------------------------------- no scattered defaults
 
-# `.get("key", <a literal>)`: a default written in a rule or adapter instead of the schema.
+# `.get("key", <a literal>)`: a default written in code instead of the schema.
 LITERAL_DEFAULT = re.compile(r"""\.get\(\s*["'][A-Za-z_]+["']\s*,\s*(?:["'\[{(\d-]|True\b|False\b|None\b)""")
-# Values whose default is not one literal: a dataset's lyrics block (its providers depend on
-# the dataset's kind).
+# Literal fallbacks that are no config default: a dataset's lyrics block (its providers depend on
+# the dataset's kind); fields of a saved checkpoint that older formats lack.
 ALLOWED = {
     ("rules/common.smk", 'spec.get("lyrics", {"providers": ["local"] if spec["kind"] == "demo" else ["lrclib"]})'),
+    ("src/musiclust/models/checkpoints.py", 'state.get("package_version", "an older musiclust")'),
+    ("src/musiclust/models/checkpoints.py", "state.get('package_version', 'unknown')"),
+    ("src/musiclust/models/checkpoints.py", 'saved.get("settings", {})'),
+    ("src/musiclust/models/checkpoints.py", 'saved.get("identity", {})'),
+    ("src/musiclust/models/trainer.py", 'saved.get("finished", False)'),
 }
 
 
 def scattered_defaults(root: Path) -> list[str]:
     found = []
-    files = [*sorted((root / "rules").glob("*.smk")), root / "Snakefile", *sorted((root / "workflow_scripts").glob("*.py"))]
+    files = [*sorted((root / "rules").glob("*.smk")), root / "Snakefile", *sorted((root / "workflow_scripts").glob("*.py")),
+             *sorted((root / "src").rglob("*.py"))]
     for path in files:
         relative = path.relative_to(root).as_posix()
         for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -281,7 +261,7 @@ def scattered_defaults(root: Path) -> list[str]:
     return found
 
 
-def test_rules_and_adapters_write_no_defaults():
+def test_rules_adapters_and_library_write_no_defaults():
     assert scattered_defaults(ROOT) == [], "defaults belong in schemas/config.schema.yaml (`default:`)"
 
 

@@ -106,7 +106,9 @@ def _cross_checks(config: Mapping) -> list[str]:
             f"(defined: {', '.join(sorted(datasets))})"
         )
     for name, algorithm in config["clustering"]["algorithms"].items():
-        low, high = algorithm.get("k_range", (2, 2))  # (density algorithms have none)
+        if "k_range" not in algorithm:  # (density algorithms have none)
+            continue
+        low, high = algorithm["k_range"]
         if low > high:
             problems.append(f"clustering.algorithms.{name}.k_range: {low} is larger than {high}")
     problems += _text_checks(config["text"], config["representations"])

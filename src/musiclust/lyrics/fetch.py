@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 from tqdm import tqdm
 
+from musiclust.defaults import defaults
 from musiclust.lyrics.cache import AnswerCache, parse_refetch
 from musiclust.lyrics.genius import DEFAULT_API_URL, DEFAULT_WEB_URL, GeniusProvider
 from musiclust.lyrics.http import HttpSettings
@@ -33,6 +34,7 @@ from musiclust.tables import build_table, write_table
 log = logging.getLogger("musiclust.lyrics")
 
 PROVIDERS = ("local", "lrclib", "genius")
+_LYRICS_DEFAULTS = defaults("$defs", "lyrics")  # the config's (schemas/config.schema.yaml)
 COLUMNS = ("track_id", "lyrics", "provider", "matched_title", "matched_artist", "match_score", "status",
            "detail", "fetched_at")
 # When no provider found anything: which answer the row keeps.
@@ -48,17 +50,17 @@ class LyricsSettings:
     lrclib_base_url: str = DEFAULT_BASE_URL
     genius_api_url: str = DEFAULT_API_URL
     genius_web_url: str = DEFAULT_WEB_URL
-    genius_section_headers: bool = False
+    genius_section_headers: bool = not defaults("$defs", "lyrics", "genius")["drop_section_headers"]
     criteria: MatchCriteria = field(default_factory=MatchCriteria)
     http: HttpSettings = field(default_factory=HttpSettings)
-    refetch: bool | str = False
-    max_consecutive_errors: int = 10
+    refetch: bool | str = _LYRICS_DEFAULTS["refetch"]
+    max_consecutive_errors: int = _LYRICS_DEFAULTS["max_consecutive_errors"]
 
     @classmethod
     def from_dict(cls, block: dict, local_path: str | None = None) -> LyricsSettings:
         """From the config's block (plain dict); ``local_path`` overrides ``local.path``."""
         block = dict(block or {})
-        unknown = [p for p in block.get("providers", ()) if p not in PROVIDERS]
+        unknown = [p for p in block["providers"] if p not in PROVIDERS] if "providers" in block else []
         if unknown:
             raise ValueError(f"lyrics.providers: unknown {unknown}; choose among {list(PROVIDERS)}")
         genius = block.get("genius") or {}
@@ -70,13 +72,13 @@ class LyricsSettings:
         return cls(
             providers=tuple(block.get("providers", cls.providers)),
             local_path=local_path or (block.get("local") or {}).get("path"),
-            lrclib_base_url=(block.get("lrclib") or {}).get("base_url", DEFAULT_BASE_URL),
-            genius_api_url=genius.get("api_url", DEFAULT_API_URL),
-            genius_web_url=genius.get("web_url", DEFAULT_WEB_URL),
-            genius_section_headers=not genius.get("drop_section_headers", True),
+            lrclib_base_url=(block.get("lrclib") or {}).get("base_url", cls.lrclib_base_url),
+            genius_api_url=genius.get("api_url", cls.genius_api_url),
+            genius_web_url=genius.get("web_url", cls.genius_web_url),
+            genius_section_headers=not genius.get("drop_section_headers", not cls.genius_section_headers),
             criteria=pick(MatchCriteria),
             http=pick(HttpSettings),
-            refetch=block.get("refetch", False),
+            refetch=block.get("refetch", cls.refetch),
             max_consecutive_errors=block.get("max_consecutive_errors", cls.max_consecutive_errors),
         )
 

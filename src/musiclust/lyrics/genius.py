@@ -23,14 +23,16 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
+from musiclust.defaults import defaults
 from musiclust.lyrics.cache import AnswerCache, cache_key
 from musiclust.lyrics.http import DEFAULT_HTTP, HttpClient, HttpSettings
 from musiclust.lyrics.judge import MatchCriteria, best_candidate
 from musiclust.lyrics.normalize import cache_text, search_title
 from musiclust.lyrics.types import Candidate, Outcome, ProviderError, Query
 
-DEFAULT_API_URL = "https://api.genius.com"
-DEFAULT_WEB_URL = "https://genius.com"
+_GENIUS = defaults("$defs", "lyrics", "genius")  # the config's defaults (the schema)
+DEFAULT_API_URL = _GENIUS["api_url"]
+DEFAULT_WEB_URL = _GENIUS["web_url"]
 TOKEN_VARIABLE = "GENIUS_ACCESS_TOKEN"
 
 _SECTION_HEADER = re.compile(r"^\s*\[[^\]\n]*\]\s*$", re.MULTILINE)

@@ -31,7 +31,10 @@ from urllib3.util import Retry
 
 from musiclust import __version__
 from musiclust.data.download import redact_url
+from musiclust.defaults import defaults
 from musiclust.lyrics.types import ProviderError
+
+_LYRICS = defaults("$defs", "lyrics")  # the config's defaults (the schema)
 
 log = logging.getLogger("musiclust.lyrics")
 
@@ -48,11 +51,11 @@ _CLOUDFLARE_MARKERS = ("cf-chl", "challenge-platform", "just a moment...", "atte
 class HttpSettings:
     """Network behaviour of a provider (config: ``datasets.<name>.lyrics``)."""
 
-    timeout_s: float = 20.0
-    retries: int = 3
-    backoff_s: float = 1.0
-    rate_limit_per_s: float = 2.0
-    max_retry_after_s: float = 120.0
+    timeout_s: float = _LYRICS["timeout_s"]
+    retries: int = _LYRICS["retries"]
+    backoff_s: float = _LYRICS["backoff_s"]
+    rate_limit_per_s: float = _LYRICS["rate_limit_per_s"]
+    max_retry_after_s: float = _LYRICS["max_retry_after_s"]
 
 
 DEFAULT_HTTP = HttpSettings()

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from musiclust.defaults import defaults
 from musiclust.lyrics.normalize import (
     artist_names,
     is_placeholder_artist,
@@ -38,15 +39,18 @@ from musiclust.lyrics.normalize import (
 )
 from musiclust.lyrics.types import Candidate, Query
 
+# The config's `lyrics:` defaults (schemas/config.schema.yaml); the other criteria are not settings.
+_LYRICS = defaults("$defs", "lyrics")
+
 
 @dataclass(frozen=True)
 class MatchCriteria:
     """Thresholds of the judge (config: ``datasets.<name>.lyrics``)."""
 
-    min_score: float = 0.8
-    min_title_similarity: float = 0.8
-    min_artist_similarity: float = 0.7
-    max_duration_diff_s: float = 10.0
+    min_score: float = _LYRICS["min_score"]
+    min_title_similarity: float = _LYRICS["min_title_similarity"]
+    min_artist_similarity: float = _LYRICS["min_artist_similarity"]
+    max_duration_diff_s: float = _LYRICS["max_duration_diff_s"]
     duration_tolerance_s: float = 2.0
     placeholder_min_artist: float = 0.9
     min_similarity_without_duration: float = 0.9

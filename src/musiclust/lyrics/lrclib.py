@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from musiclust.defaults import defaults
 from musiclust.lyrics.cache import AnswerCache, cache_key
 from musiclust.lyrics.http import DEFAULT_HTTP, HttpClient, HttpSettings
 from musiclust.lyrics.judge import MatchCriteria, Verdict, best_candidate
 from musiclust.lyrics.normalize import artist_credits, cache_text, fewest_words, search_title
 from musiclust.lyrics.types import Candidate, Outcome, ProviderError, Query
 
-DEFAULT_BASE_URL = "https://lrclib.net"
+DEFAULT_BASE_URL = defaults("$defs", "lyrics", "lrclib")["base_url"]  # (the schema's)
 _RECORD_FIELDS = ("id", "trackName", "artistName", "albumName", "duration", "instrumental", "plainLyrics", "syncedLyrics")
 _LRC_TIMESTAMP = re.compile(r"^\s*(?:\[\d+:\d+(?:[.:]\d+)?\])+\s?", re.MULTILINE)
 

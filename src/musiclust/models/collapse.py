@@ -34,10 +34,14 @@ from typing import Any
 
 import numpy as np
 
-KL_THRESHOLD = 0.01
-VARIANCE_THRESHOLD = 0.01
-FLOOR_MARGIN = 0.5
-MIN_ACTIVE = 2
+from musiclust.defaults import defaults
+
+# The config's `analysis:` defaults (schemas/config.schema.yaml), the one place they are written.
+_ANALYSIS = defaults("analysis")
+KL_THRESHOLD = _ANALYSIS["kl_threshold"]
+VARIANCE_THRESHOLD = _ANALYSIS["variance_threshold"]
+FLOOR_MARGIN = _ANALYSIS["floor_margin"]
+MIN_ACTIVE = _ANALYSIS["min_active_dims"]
 
 REMEDIES = ("reconstruction: sum (the default; 'mean' multiplies β by the input size)", "a lower beta",
             "kl_warmup_epochs (e.g. 10)", "more epochs")

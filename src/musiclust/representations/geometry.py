@@ -22,8 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from musiclust.defaults import defaults
+
 VARIANCE_SHARE = 0.9
-MIN_EFFECTIVE_DIMS = 2.0
+MIN_EFFECTIVE_DIMS = defaults("analysis")["min_effective_dims"]  # the config's default (the schema)
 MAX_ROWS = 2000
 
 

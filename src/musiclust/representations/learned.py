@@ -18,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 
 from musiclust.cluster.metrics import is_labelled
+from musiclust.models.collapse import FLOOR_MARGIN, KL_THRESHOLD, MIN_ACTIVE, VARIANCE_THRESHOLD
 from musiclust.representations.estimators import AutoencoderRepresentation
-from musiclust.representations.geometry import geometry_info
+from musiclust.representations.geometry import MIN_EFFECTIVE_DIMS, geometry_info
 from musiclust.representations.latents import MIXTURE_COMPONENT, write_latents
 from musiclust.representations.mixture import MixtureVAERepresentation
 from musiclust.representations.multimodal import MultimodalRepresentation, multimodal_frame
@@ -46,11 +47,11 @@ class CollapseCheck:
     """When a model counts as collapsed or degenerate (config ``analysis:``; see
     ``models.collapse`` and ``representations.geometry``)."""
 
-    kl_threshold: float = 0.01
-    variance_threshold: float = 0.01
-    min_active_dims: int = 2
-    floor_margin: float = 0.5
-    min_effective_dims: float = 2
+    kl_threshold: float = KL_THRESHOLD
+    variance_threshold: float = VARIANCE_THRESHOLD
+    min_active_dims: int = MIN_ACTIVE
+    floor_margin: float = FLOOR_MARGIN
+    min_effective_dims: float = MIN_EFFECTIVE_DIMS
 
 
 def history_table(history: pd.DataFrame, kl_per_dim: np.ndarray | None, info: Mapping) -> pa.Table:

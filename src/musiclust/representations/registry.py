@@ -41,7 +41,7 @@ def expand_representations(representations: Mapping[str, Mapping]) -> dict[str, 
             expanded[name] = spec
             continue
         for beta in betas:
-            training = {**spec.get("training", {}), "beta": float(beta)}
+            training = {**spec["training"], "beta": float(beta)}  # (a learned entry: the schema requires it)
             expanded[sweep_name(name, beta)] = {**spec, "training": training, "sweep": name}
     return expanded
 
