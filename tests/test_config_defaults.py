@@ -3,25 +3,18 @@ validate_config and read by the library (musiclust.defaults); rules, adapters an
 write no literal default of their own."""
 
 import copy
-import dataclasses
-import inspect
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from musiclust.cluster.algorithms import DEFAULTS as ALGORITHM_DEFAULTS
 from musiclust.config_defaults import fill_defaults, schema_defaults
 from musiclust.config_validation import ConfigError, load_schema, validate_config
-from musiclust.data.demo.plan import DemoSpec
-from musiclust.data.download import download_file
-from musiclust.data.selection import Selection
-from musiclust.data.synthetic_lyrics import SyntheticLyricsSpec
-from musiclust.features.decode import DecodeSettings
-from musiclust.features.pretrained.musicnn import MusicnnSettings
-from musiclust.features.spectral import MelSettings, Mfcc2dSettings, MfccStatsSettings
-from musiclust.text.encoders import SentenceTransformerEncoder, TfidfSvdEncoder
 from tests.conftest import planned_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,58 +144,39 @@ def test_minimal_config_plans_a_dry_run(tmp_path):
 # --------------------------------------------------------------------------- one source
 
 
-def _fields(cls, skip=()):
-    """A dataclass's defaults as the config writes them (tuples as lists)."""
-    out = {}
-    for field in dataclasses.fields(cls):
-        if field.name in skip or field.default is dataclasses.MISSING:
-            continue
-        out[field.name] = list(field.default) if isinstance(field.default, tuple) else field.default
-    return out
-
-
-def _signature(function, skip=()):
-    return {name: p.default for name, p in inspect.signature(function).parameters.items()
-            if p.default is not inspect.Parameter.empty and name not in skip}
-
-
-def _without_none(defaults):
-    """A None default means "absent": the schema writes no default for it."""
-    return {k: v for k, v in defaults.items() if v is not None}
-
-
-def _encoder_defaults(kind):
-    branches = PROPERTIES["text"]["properties"]["encoders"]["additionalProperties"]["allOf"]
-    branch = next(b for b in branches if b["if"]["properties"]["kind"]["const"] == kind)
-    return schema_defaults(branch["then"], SCHEMA)
-
-
-def test_schema_defaults_equal_the_library_defaults():
-    features = PROPERTIES["features"]["properties"]
-    dataset = PROPERTIES["datasets"]["additionalProperties"]["properties"]
-    pairs = {
-        "features.mel": (schema_defaults(features["mel"], SCHEMA), _fields(MelSettings)),
-        "features.mfcc_stats": (schema_defaults(features["mfcc_stats"], SCHEMA), _fields(MfccStatsSettings)),
-        "features.mfcc2d": (schema_defaults(features["mfcc2d"], SCHEMA), _fields(Mfcc2dSettings)),
-        "features.musicnn": (schema_defaults(features["musicnn"], SCHEMA), _fields(MusicnnSettings)),
-        "audio": (schema_defaults(PROPERTIES["audio"], SCHEMA), _fields(DecodeSettings, skip=("sample_rate",))),
-        "datasets.<name>.demo": (schema_defaults(dataset["demo"], SCHEMA), _fields(DemoSpec)),
-        "datasets.<name>.synthetic_lyrics": (schema_defaults(dataset["synthetic_lyrics"], SCHEMA),
-                                             _fields(SyntheticLyricsSpec)),
-        "datasets.<name>.selection": (schema_defaults(DEFS["selection"], SCHEMA), _without_none(_fields(Selection))),
-        "download": (schema_defaults(PROPERTIES["download"], SCHEMA),
-                     {"retries": _signature(download_file)["retries"], "backoff_s": _signature(download_file)["backoff_factor"],
-                      "timeout_s": _signature(download_file)["timeout"]}),
-        "text.encoders (sentence_transformers)": (_encoder_defaults("sentence_transformers"),
-                                                  _without_none({"kind": None, **_signature(SentenceTransformerEncoder,
-                                                                                            skip=("show_progress",))})),
-        "text.encoders (tfidf_svd)": (_encoder_defaults("tfidf_svd"), _without_none(_signature(TfidfSvdEncoder))),
-    }
-    for algorithm, defaults in ALGORITHM_DEFAULTS.items():
-        schema = PROPERTIES["clustering"]["properties"]["algorithms"]["properties"][algorithm]
-        pairs[f"clustering.algorithms.{algorithm}"] = (schema_defaults(schema, SCHEMA), defaults)
-    for where, (schema, library) in pairs.items():
-        assert schema == library, f"{where}: schema defaults {schema} != library defaults {library}"
+def test_the_library_reads_its_defaults_from_the_schema(tmp_path):
+    """Edit a default in the schema alone: the library's settings, estimators and algorithms
+    follow (no copy to keep equal)."""
+    package = tmp_path / "musiclust"
+    shutil.copytree(ROOT / "src" / "musiclust", package, ignore=shutil.ignore_patterns("__pycache__"))
+    schema = package / "config.schema.yaml"  # (the copy of the link is the schema itself)
+    text = schema.read_text()
+    for old, new in [("free_bits: {default: 0.1}", "free_bits: {default: 0.25}"),
+                     ("n_mels: {$ref: \"#/$defs/positive_int\", default: 128}\n          n_fft",
+                      "n_mels: {$ref: \"#/$defs/positive_int\", default: 64}\n          n_fft"),
+                     ("kl_threshold: {type: number, minimum: 0, default: 0.01}",
+                      "kl_threshold: {type: number, minimum: 0, default: 0.02}"),
+                     ("min_score: {$ref: \"#/$defs/similarity\", default: 0.8}",
+                      "min_score: {$ref: \"#/$defs/similarity\", default: 0.85}"),
+                     ("n_init: {$ref: \"#/$defs/positive_int\", default: 10}",
+                      "n_init: {$ref: \"#/$defs/positive_int\", default: 7}"),
+                     ("then: {properties: {n_components: {default: 32}}}", "then: {properties: {n_components: {default: 12}}}")]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    schema.unlink()
+    schema.write_text(text)
+    probe = (
+        "from musiclust.models.train_config import TrainConfig; from musiclust import AutoencoderRepresentation, "
+        "PCARepresentation; from musiclust.features.spectral import MelSettings; "
+        "from musiclust.models.collapse import KL_THRESHOLD; from musiclust.lyrics.judge import MatchCriteria; "
+        "from musiclust.cluster.algorithms import DEFAULTS; "
+        "print(TrainConfig().free_bits, AutoencoderRepresentation().free_bits, MelSettings().n_mels, KL_THRESHOLD, "
+        "MatchCriteria().min_score, DEFAULTS['kmeans']['n_init'], PCARepresentation().n_components)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["0.25", "0.25", "64", "0.02", "0.85", "7", "12"]
 
 
 def test_shipped_config_shows_defaults_or_deliberate_overrides():

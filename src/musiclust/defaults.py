@@ -54,10 +54,15 @@ def defaults(*path: str) -> dict[str, Any]:
     return copy.deepcopy(_defaults(tuple(path)))
 
 
+def entry_defaults(*path: str, **entry: Any) -> dict[str, Any]:
+    """What the schema fills into an entry of the mapping at ``path`` that has the keys
+    ``entry`` (its defaults can depend on them, e.g. a representation's on its ``family``, an
+    encoder's on its ``kind``): {key: default}, those keys left out."""
+    filled = fill_node_defaults(dict(entry), _node(tuple(path)), config_schema())
+    return {key: value for key, value in filled.items() if key not in entry}
+
+
 def representation_defaults(family: str) -> dict[str, Any]:
     """What the schema fills into a ``representations:`` entry of ``family`` (e.g. a PCA's
     ``n_components`` and ``standardize``): {key: default}."""
-    entry = {"family": family}
-    fill_node_defaults(entry, _node(("representations", "additionalProperties")), config_schema())
-    entry.pop("family")
-    return entry
+    return entry_defaults("representations", "additionalProperties", family=family)

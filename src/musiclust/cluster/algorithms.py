@@ -37,6 +37,7 @@ from sklearn.neighbors import NearestNeighbors, kneighbors_graph
 from sklearn.preprocessing import StandardScaler
 
 from musiclust.cluster.dbscan import chunked_dbscan, dbscan_mem_mb
+from musiclust.defaults import defaults
 
 NOISE = -1
 # Silhouettes cost n² distances; above this many tracks they are taken on a seeded sample.
@@ -45,15 +46,9 @@ LARGE_AGGLOMERATIVE = ("connectivity", "stop")
 K_ALGORITHMS = ("kmeans", "agglomerative", "gmm")
 DENSITY_ALGORITHMS = ("dbscan", "hdbscan")
 ALGORITHMS = (*K_ALGORITHMS, *DENSITY_ALGORITHMS)
-# Defaults of every algorithm's settings: the one place they live.
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "kmeans": {"k": "n_genres", "k_range": [2, 10], "n_init": 10},
-    "agglomerative": {"k": "n_genres", "k_range": [2, 10], "linkage": "ward", "max_tracks": 20000,
-                      "large": "connectivity", "n_neighbors": 10},
-    "gmm": {"k": "n_genres", "k_range": [2, 10], "covariance_type": "full", "n_init": 1, "reg_covar": 1e-6},
-    "dbscan": {"eps": "auto", "min_samples": 5},
-    "hdbscan": {"min_cluster_size": 5, "min_samples": None},
-}
+# Each algorithm's settings and defaults: the config's (schemas/config.schema.yaml), the one place
+# they are written.
+DEFAULTS: dict[str, dict[str, Any]] = {name: defaults("clustering", "algorithms", name) for name in ALGORITHMS}
 
 
 @dataclass

@@ -35,6 +35,8 @@ from requests.adapters import HTTPAdapter
 from tqdm import tqdm
 from urllib3.util import Retry
 
+from musiclust.defaults import defaults
+
 log = logging.getLogger("musiclust.download")
 
 #: Statuses the session adapter retries (with backoff, honouring ``Retry-After``).
@@ -257,14 +259,17 @@ def _fetch_http(
             os.fsync(out.fileno())
 
 
+_DOWNLOAD = defaults("download")  # the config's `download:` defaults (schemas/config.schema.yaml)
+
+
 def download_file(
     url: str,
     dest: str | Path,
     *,
     sha1: str | None = None,
-    retries: int = 5,
-    backoff_factor: float = 2.0,  # (config download.backoff_s: the schema's default)
-    timeout: float = 60.0,
+    retries: int = _DOWNLOAD["retries"],
+    backoff_factor: float = _DOWNLOAD["backoff_s"],
+    timeout: float = _DOWNLOAD["timeout_s"],
     chunk_size: int = 1 << 20,
     progress: bool = True,
     session: requests.Session | None = None,

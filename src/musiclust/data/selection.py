@@ -14,7 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from musiclust.defaults import defaults
 from musiclust.tables import build_table, write_table
+
+
+_SELECTION = defaults("$defs", "selection")  # the config's defaults (the schema)
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class Selection:
     #: too few tracks gives its share to the others). With ``tracks_per_genre`` too, that caps
     #: each genre first.
     tracks: int | None = None
-    seed: int = 42
+    seed: int = _SELECTION["seed"]
 
 
 class EmptySelection(ValueError):

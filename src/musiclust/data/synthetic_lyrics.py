@@ -24,16 +24,20 @@ import pandas as pd
 
 from musiclust.data.demo.lyrics import PHRASEBOOKS, THEMES, write_song
 from musiclust.data.demo.names import name_song
+from musiclust.defaults import defaults
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese"}
 _STREAM = 11  # keeps these draws apart from the demo's streams for the same seed
 
 
+_CORPUS = defaults("datasets", "additionalProperties", "synthetic_lyrics")  # the config's defaults (the schema)
+
+
 @dataclass(frozen=True)
 class SyntheticLyricsSpec:
-    languages: tuple[str, ...] = ("en", "es")
-    songs_per_language: int = 75
-    seed: int = 0
+    languages: tuple[str, ...] = tuple(_CORPUS["languages"])
+    songs_per_language: int = _CORPUS["songs_per_language"]
+    seed: int = _CORPUS["seed"]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "languages", tuple(self.languages))

@@ -19,6 +19,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from musiclust.defaults import defaults
 from musiclust.features.clip import DecodedAudio
 from musiclust.features.plan import DecodePlan
 from musiclust.features.sniff import preview, sniff
@@ -47,6 +48,9 @@ FAILURE_REASONS = {
 }
 
 
+_AUDIO = defaults("audio")  # the config's defaults (schemas/config.schema.yaml)
+
+
 class UnusableTrack(Exception):
     """A track that cannot be used: a ``reason`` of ``FAILURE_REASONS`` and a ``detail``."""
 
@@ -61,9 +65,9 @@ class UnusableTrack(Exception):
 @dataclass(frozen=True)
 class DecodeSettings:
     sample_rate: int = 22050
-    mono: bool = True
-    min_duration_s: float = 1.0
-    silence_rms_db: float = -60.0
+    mono: bool = _AUDIO["mono"]
+    min_duration_s: float = _AUDIO["min_duration_s"]
+    silence_rms_db: float = _AUDIO["silence_rms_db"]
 
 
 class _StreamEnded(Exception):

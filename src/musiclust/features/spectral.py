@@ -23,19 +23,24 @@ from dataclasses import dataclass, field
 import librosa
 import numpy as np
 
+from musiclust.defaults import defaults
 from musiclust.features.clip import PLACEMENTS, DecodedAudio, excerpt
 from musiclust.features.pretrained.musicnn import MusicnnSettings, musicnn_feature, musicnn_features
 
 
+# The config's feature defaults (schemas/config.schema.yaml), the one place they are written.
+_FEATURES = {kind: defaults("features", kind) for kind in ("mel", "mfcc_stats", "mfcc2d")}
+
+
 @dataclass(frozen=True)
 class MelSettings:
-    n_mels: int = 128
-    n_fft: int = 2048
-    hop_length: int = 512
-    n_frames: int = 256
-    fmin: float = 0.0
-    fmax: float | None = None
-    standardize: bool = True
+    n_mels: int = _FEATURES["mel"]["n_mels"]
+    n_fft: int = _FEATURES["mel"]["n_fft"]
+    hop_length: int = _FEATURES["mel"]["hop_length"]
+    n_frames: int = _FEATURES["mel"]["n_frames"]
+    fmin: float = _FEATURES["mel"]["fmin"]
+    fmax: float | None = _FEATURES["mel"]["fmax"]
+    standardize: bool = _FEATURES["mel"]["standardize"]
 
     # The settings that decide which samples are read (the decode rule's params).
     SPAN_FIELDS = ("n_fft", "hop_length", "n_frames")
@@ -54,13 +59,13 @@ class MelSettings:
 
 @dataclass(frozen=True)
 class MfccStatsSettings:
-    n_mfcc: int = 40
-    n_fft: int = 2048
-    hop_length: int = 512
-    n_mels: int = 128
-    placement: str = "start"  # start | center | whole
-    duration_s: float = 3.0  # excerpt length; ignored for placement "whole"
-    stats: tuple[str, ...] = field(default=("mean",))
+    n_mfcc: int = _FEATURES["mfcc_stats"]["n_mfcc"]
+    n_fft: int = _FEATURES["mfcc_stats"]["n_fft"]
+    hop_length: int = _FEATURES["mfcc_stats"]["hop_length"]
+    n_mels: int = _FEATURES["mfcc_stats"]["n_mels"]
+    placement: str = _FEATURES["mfcc_stats"]["placement"]  # start | center | whole
+    duration_s: float = _FEATURES["mfcc_stats"]["duration_s"]  # excerpt length; ignored for placement "whole"
+    stats: tuple[str, ...] = field(default=tuple(_FEATURES["mfcc_stats"]["stats"]))
 
     SPAN_FIELDS = ("placement", "duration_s")
 
@@ -74,14 +79,14 @@ class MfccStatsSettings:
 
 @dataclass(frozen=True)
 class Mfcc2dSettings:
-    n_mfcc: int = 20
-    n_fft: int = 2048
-    hop_length: int = 512
-    n_mels: int = 128
-    n_frames: int = 128
-    placement: str = "start"  # start | center (a fixed-size matrix needs a fixed excerpt)
-    duration_s: float = 3.0
-    standardize: bool = True
+    n_mfcc: int = _FEATURES["mfcc2d"]["n_mfcc"]
+    n_fft: int = _FEATURES["mfcc2d"]["n_fft"]
+    hop_length: int = _FEATURES["mfcc2d"]["hop_length"]
+    n_mels: int = _FEATURES["mfcc2d"]["n_mels"]
+    n_frames: int = _FEATURES["mfcc2d"]["n_frames"]
+    placement: str = _FEATURES["mfcc2d"]["placement"]  # start | center (a fixed-size matrix needs a fixed excerpt)
+    duration_s: float = _FEATURES["mfcc2d"]["duration_s"]
+    standardize: bool = _FEATURES["mfcc2d"]["standardize"]
 
     SPAN_FIELDS = ("placement", "duration_s")
 

@@ -21,9 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from musiclust.defaults import entry_defaults
+
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# The config's defaults of a `text.encoders` entry of each kind (schemas/config.schema.yaml).
+_ST = entry_defaults("text", "encoders", "additionalProperties", kind="sentence_transformers")
+_TFIDF = entry_defaults("text", "encoders", "additionalProperties", kind="tfidf_svd")
+DEFAULT_MODEL = _ST["model"]
 # Names under which the packaged model is known; anything else is passed on unchanged.
 _PACKAGED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 ENCODER_KINDS = ("sentence_transformers", "tfidf_svd")
@@ -90,12 +95,12 @@ class SentenceTransformerEncoder:
     def __init__(
         self,
         model: str = DEFAULT_MODEL,
-        batch_size: int = 64,
-        device: str = "auto",
-        normalize: bool = True,
+        batch_size: int = _ST["batch_size"],
+        device: str = _ST["device"],
+        normalize: bool = _ST["normalize"],
         max_seq_length: int | None = None,
-        long_text: str = "truncate",
-        chunk_words: int = 128,
+        long_text: str = _ST["long_text"],
+        chunk_words: int = _ST["chunk_words"],
         show_progress: bool = True,
     ) -> None:
         if long_text not in LONG_TEXT:
@@ -185,13 +190,13 @@ class TfidfSvdEncoder:
 
     def __init__(
         self,
-        n_components: int = 384,
+        n_components: int = _TFIDF["n_components"],
         max_features: int | None = None,
-        min_df: int = 1,
-        ngram_max: int = 1,
-        sublinear_tf: bool = True,
-        normalize: bool = True,
-        seed: int = 0,
+        min_df: int = _TFIDF["min_df"],
+        ngram_max: int = _TFIDF["ngram_max"],
+        sublinear_tf: bool = _TFIDF["sublinear_tf"],
+        normalize: bool = _TFIDF["normalize"],
+        seed: int = _TFIDF["seed"],
     ) -> None:
         self.n_components = n_components
         self.max_features = max_features

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from musiclust.data.demo.recipes import GENRE_RECIPES
+from musiclust.defaults import defaults
 
 MIN_GENRES = 6
 N_MULTI_GENRE_TRACKS = 2
@@ -19,16 +20,19 @@ NAMES_STREAM = 2
 LYRICS_STREAM = 3
 
 
+_DEMO = defaults("datasets", "additionalProperties", "demo")  # the config's defaults (the schema)
+
+
 @dataclass(frozen=True)
 class DemoSpec:
     """Size and seed of a demo corpus. Validated on construction."""
 
-    n_genres: int = 8  # at least MIN_GENRES, at most len(GENRE_RECIPES)
-    tracks_per_genre: int = 12
-    clip_seconds: float = 30.0
-    sample_rate: int = 44100
-    n_broken: int = 3  # deliberately broken audio files, added on top
-    seed: int = 0
+    n_genres: int = _DEMO["n_genres"]  # at least MIN_GENRES, at most len(GENRE_RECIPES)
+    tracks_per_genre: int = _DEMO["tracks_per_genre"]
+    clip_seconds: float = _DEMO["clip_seconds"]
+    sample_rate: int = _DEMO["sample_rate"]
+    n_broken: int = _DEMO["n_broken"]  # deliberately broken audio files, added on top
+    seed: int = _DEMO["seed"]
 
     def __post_init__(self) -> None:
         n_recipes = len(GENRE_RECIPES)

@@ -31,6 +31,7 @@ from functools import partial
 import librosa
 import numpy as np
 
+from musiclust.defaults import defaults
 from musiclust.features.clip import PLACEMENTS, DecodedAudio, excerpt
 
 SAMPLE_RATE = 16000
@@ -44,15 +45,18 @@ POOLS = ("mean", "max")
 LAYER_DIMS = {"penultimate": 200, "tags": 50}
 
 
+_MUSICNN = defaults("features", "musicnn")  # the config's defaults (schemas/config.schema.yaml)
+
+
 @dataclass(frozen=True)
 class MusicnnSettings:
-    model: str = "MTT_musicnn"  # MTT_musicnn (MagnaTagATune) | MSD_musicnn (Million Song Dataset)
-    layer: str = "penultimate"  # penultimate: 200 dims | tags: the 50 tag probabilities
-    pool: tuple[str, ...] = field(default=("mean",))  # over a clip's patches, concatenated
-    placement: str = "whole"  # whole: every 3 s patch of the clip (the original); start | center
-    duration_s: float = 30.0  # the excerpt for start | center (within the clip)
-    batch_size: int = 16  # patches a forward pass
-    device: str = "auto"  # auto: CUDA when present, else CPU
+    model: str = _MUSICNN["model"]  # MTT_musicnn (MagnaTagATune) | MSD_musicnn (Million Song Dataset)
+    layer: str = _MUSICNN["layer"]  # penultimate: 200 dims | tags: the 50 tag probabilities
+    pool: tuple[str, ...] = field(default=tuple(_MUSICNN["pool"]))  # over a clip's patches, concatenated
+    placement: str = _MUSICNN["placement"]  # whole: every 3 s patch of the clip (the original); start | center
+    duration_s: float = _MUSICNN["duration_s"]  # the excerpt for start | center (within the clip)
+    batch_size: int = _MUSICNN["batch_size"]  # patches a forward pass
+    device: str = _MUSICNN["device"]  # auto: CUDA when present, else CPU
 
     SPAN_FIELDS = ("placement", "duration_s")
 
