@@ -53,7 +53,7 @@ class MatchCriteria:
     max_duration_diff_s: float = _LYRICS["max_duration_diff_s"]
     duration_tolerance_s: float = 2.0
     placeholder_min_artist: float = 0.9
-    min_similarity_without_duration: float = 0.9
+    min_similarity_without_duration: float = _LYRICS["min_similarity_without_duration"]
     title_weight: float = 0.4
     artist_weight: float = 0.4
     duration_weight: float = 0.2
