@@ -155,6 +155,8 @@ def inspect_page(binary: str, page: Path, screenshot: Path, profile: Path) -> di
                 tableRows: document.querySelectorAll('tbody tr').length,
                 images: images.map(i => ({alt: i.alt, width: i.naturalWidth, height: i.naturalHeight})),
                 sections: Array.from(document.querySelectorAll('nav a')).map(a => a.getAttribute('href')),
+                sectionRows: Object.fromEntries(Array.from(document.querySelectorAll('section')).map(
+                  s => [s.id, s.querySelectorAll('tbody tr').length])),
                 sectionsFound: Array.from(document.querySelectorAll('nav a')).every(
                   a => document.querySelector(a.getAttribute('href')) !== null),
               };
@@ -209,3 +211,5 @@ def test_report_page_of_the_demo_run_in_a_browser(chromium, demo_run, tmp_path):
     check_page(facts, min_images=n_figures)
     assert len(facts["images"]) == n_figures
     assert facts["sections"][:3] == ["#summary", "#clusters", "#dataset"]  # the answer first
+    assert facts["sectionRows"]["summary"] > 0 and facts["sectionRows"]["clusters"] > 0
+    assert [image["width"] > 0 for image in facts["images"] if image["alt"] == "Ranking"] == [True]

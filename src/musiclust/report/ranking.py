@@ -56,7 +56,7 @@ def rank_representations(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
     for representation, algorithm in best.items():
         group = metrics[(metrics["representation"] == representation) & (metrics["algorithm"] == algorithm)]
         scores = seed_scores(metrics, representation, algorithm, metric)
-        label_trained = bool(group["saw_labels"].astype(bool).any()) if "saw_labels" in group else False
+        label_trained = bool(group["saw_labels"].fillna(False).astype(bool).any()) if "saw_labels" in group else False
         marks = [m for m in (row_marks(group), LABEL_TRAINED if label_trained else "") if m]
         tracks = pd.to_numeric(group["n_tracks"], errors="coerce").max() if "n_tracks" in group else np.nan
         rows.append({"representation": representation, "algorithm": algorithm,
