@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from musiclust.representations.estimators import AutoencoderRepresentation
-from musiclust.tables import read_array_shards
+from musiclust.parquet_tables import read_array_shards
 
 SETTINGS = {  # every knob explicit, so a change of the library's defaults cannot blur a row
     "mean (old)": {"reconstruction": "mean", "kl_warmup_epochs": 0, "free_bits": 0.0},

@@ -43,7 +43,7 @@ SEED = 0
 
 def write_shards(folder: Path, kind: str, n_tracks: int, shape: tuple[int, ...], shard_size: int) -> list[str]:
     """Low-rank (16) structure plus noise, shard by shard (never the whole set in memory)."""
-    from musiclust.tables import build_table, write_table
+    from musiclust.parquet_tables import build_table, write_table
 
     rng = np.random.default_rng([SEED, len(shape)])
     width = math.prod(shape)

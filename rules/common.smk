@@ -17,7 +17,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SOURCE, os.environ.get
 
 from musiclust.text.store import text_feature_path
 from musiclust.representations.streaming import BASE_MB, IN_MEMORY_COPIES, declared_mem_mb
-from musiclust.tables import shards_size
+from musiclust.parquet_tables import shards_size
 from musiclust.config_overrides import coerce_overrides
 from musiclust.config_validation import ConfigError, load_schema, validate_config
 from musiclust.data.catalog import audio_archive_name, fma_archive_sources

@@ -11,7 +11,7 @@ import pytest
 from musiclust.data.archives import safe_extract_zip
 from musiclust.data.catalog import LocalArchiveMismatch, fma_archive_sources, verify_local_archive
 from musiclust.data.demo import DemoSpec, generate_demo_corpus
-from musiclust.tables import read_table
+from musiclust.parquet_tables import read_table
 from tests.conftest import planned_jobs, snakemake, tiny_config
 
 SPEC = DemoSpec(n_genres=6, tracks_per_genre=2, clip_seconds=1.0, n_broken=0)

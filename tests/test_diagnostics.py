@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from musiclust.models.collapse import ActiveDimensions, active_dimensions, collapse_message, kl_cutoff
-from musiclust.models.disentanglement import disentanglement
+from musiclust.models.latent_statistics import disentanglement
 from musiclust.representations.estimators import AutoencoderRepresentation
 from musiclust.representations.geometry import (
     covariance_spectrum,
@@ -121,9 +121,9 @@ def test_a_hybrid_carries_the_marks_of_any_part_and_its_own_degeneracy():
 def test_degenerate_representations_are_marked_like_collapsed_ones_in_the_tables():
     import pandas as pd
 
-    from musiclust.report.disentanglement import disentanglement_summary
+    from musiclust.report.disentanglement_table import disentanglement_summary
     from musiclust.report.summary import summary_markdown
-    from musiclust.report.tables import metrics_report
+    from musiclust.report.metrics_tables import metrics_report
 
     rows = [{"representation": rep, "algorithm": "kmeans", "seed": seed, "ari": 0.3, "n_tracks": 9,
              "saw_labels": False, "collapsed": False, "active_dims": 30, "effective_dims": dims,

@@ -18,8 +18,8 @@ from musiclust.features.shards import decode_shard, feature_shard
 from musiclust.features.sniff import mpeg_frame_length, sniff
 from musiclust.features.spectral import MelSettings
 from musiclust.report.page import dataset_summary
-from musiclust.report.tables import failure_counts
-from musiclust.tables import track_ids
+from musiclust.report.metrics_tables import failure_counts
+from musiclust.parquet_tables import track_ids
 
 PLAN = DecodePlan.from_params(22050, {"mel": {"n_frames": 64}})
 LIBSNDFILE_MISLEADING = "File does not exist or is not a regular file"

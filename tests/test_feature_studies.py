@@ -41,7 +41,7 @@ from musiclust.features.spectral import (
     mfcc_2d,
     mfcc_stats,
 )
-from musiclust.tables import column_array
+from musiclust.parquet_tables import column_array
 
 SR = 22050
 TOP_DB = 80.0

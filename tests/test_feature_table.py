@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from musiclust.data.feature_table import FeatureTableError, feature_table_shard, read_feature_table
-from musiclust.tables import column_array, table_metadata, track_ids
+from musiclust.parquet_tables import column_array, table_metadata, track_ids
 
 
 def write(tmp_path, frame, name="features.csv"):

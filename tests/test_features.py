@@ -16,7 +16,7 @@ from musiclust.features.spectral import (
     mfcc_stats,
     settings_for,
 )
-from musiclust.tables import column_array, track_ids
+from musiclust.parquet_tables import column_array, track_ids
 
 DEFAULT_PLAN = DecodePlan.from_params(22050, {"mel": {}, "mfcc_stats": {}, "mfcc2d": {}})
 

@@ -13,7 +13,7 @@ import pytest
 
 from musiclust.data.folder import FolderError, folder_manifest, scan_folder, write_if_changed
 from musiclust.data.selection import EmptySelection, Selection, run_selection, shortfall_lines, write_track_table
-from musiclust.tables import read_table
+from musiclust.parquet_tables import read_table
 from tests.conftest import planned_jobs, snakemake, tiny_config, write_tone
 
 

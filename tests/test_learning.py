@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from musiclust.representations.estimators import AutoencoderRepresentation
-from musiclust.tables import read_array_shards
+from musiclust.parquet_tables import read_array_shards
 
 pytestmark = pytest.mark.workflow
 

@@ -10,7 +10,7 @@ import pytest
 
 from musiclust.lyrics import MatchCriteria, Query, build_queries
 from musiclust.lyrics.local import LocalProvider
-from musiclust.tables import build_table, write_table
+from musiclust.parquet_tables import build_table, write_table
 
 
 def write_jsonl(path, entries):

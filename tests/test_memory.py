@@ -26,7 +26,7 @@ from musiclust.representations.baseline import fit_baseline
 from musiclust.representations.estimators import PCARepresentation
 from musiclust.representations.inputs import read_features
 from musiclust.representations.streaming import MemoryBudget, declared_mem_mb, feature_shards, load_features
-from musiclust.tables import build_table, write_table
+from musiclust.parquet_tables import build_table, write_table
 from tests.conftest import ROOT, planned_jobs, tiny_config
 
 SHARD_ROWS = 50

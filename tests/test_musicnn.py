@@ -37,7 +37,7 @@ from musiclust.features.pretrained.musicnn_model import MusiCNN
 from musiclust.features.pretrained.tf_checkpoint import read_checkpoint
 from musiclust.features.shards import feature_shard
 from musiclust.features.spectral import settings_for
-from musiclust.tables import array_shape, column_array
+from musiclust.parquet_tables import array_shape, column_array
 from tests.data.make_musicnn_reference import clips_checksum, reference_clips
 
 REFERENCE = Path(__file__).parent / "data" / "musicnn_reference.npz"

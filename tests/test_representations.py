@@ -2,13 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from musiclust.report.disentanglement import disentanglement_rows, disentanglement_summary
-from musiclust.report.tables import metrics_report
+from musiclust.report.disentanglement_table import disentanglement_rows, disentanglement_summary
+from musiclust.report.metrics_tables import metrics_report
 from musiclust.representations.estimators import AutoencoderRepresentation, PCARepresentation, RawRepresentation
-from musiclust.representations.latents import read_latents
-from musiclust.representations.learned import WORKING_CHECKPOINT, LearnedOutputs, train_representation
+from musiclust.representations.latents import read_latents, write_latents
+from musiclust.representations.learned import fit_learned
 from musiclust.representations.registry import LEARNED_FAMILIES, expand_representations
-from musiclust.tables import read_table, table_metadata
+from musiclust.parquet_tables import read_table, table_metadata, write_table
 
 
 def test_learned_family_names_match_the_model_registry():
@@ -61,31 +61,34 @@ def test_unknown_training_setting_is_named():
 
 
 @pytest.mark.parametrize("family", ["cvae", "conv_ae"])
-def test_training_writes_checkpoint_history_and_latents(tmp_path, family):
+def test_a_config_entry_fits_with_its_history_and_facts(tmp_path, family):
     rng = np.random.default_rng(0)
     features = rng.standard_normal((12, 16, 32)).astype(np.float32)
     genres = np.array(["a", "b", None] * 4, dtype=object)
     spec = {"family": family, "features": "mel", "arch": {"latent_dim": 4, "channels": [4, 8]},
             "training": {"epochs": 2, "batch_size": 4}}
-    outputs = LearnedOutputs(tmp_path / "checkpoint.pt", tmp_path / "history.parquet", tmp_path / "latents.parquet")
     ids = np.arange(100, 112)
-    info = train_representation("m", spec, {"learning_rate": 1e-3, "device": "cpu"}, ids, features, genres,
-                                seed=0, outputs=outputs)
-    assert outputs.checkpoint.exists() and not (tmp_path / WORKING_CHECKPOINT).exists()
-    read_ids, mean, stored = read_latents(outputs.latents)
+    fitted = fit_learned("m", spec, {"learning_rate": 1e-3, "device": "cpu"}, ids, features, genres, seed=0,
+                         checkpoint_path=tmp_path / "state.pt")
+    info = fitted.info
+    assert (tmp_path / "state.pt").exists()  # (the workflow's adapter moves it into place)
+    latents_path, history_path = tmp_path / "latents.parquet", tmp_path / "history.parquet"
+    write_latents(latents_path, ids, fitted.model.latents_, logvar=fitted.model.logvar_, info=info)
+    write_table(fitted.history(), history_path)
+    read_ids, mean, stored = read_latents(latents_path)
     assert read_ids.tolist() == ids.tolist() and mean.shape == (12, 4)
     assert stored["saw_labels"] == (family == "cvae")
     if family == "cvae":
         assert info["beta"] == 0.5  # the study's default when the config names none
     assert {"active_dims", "collapsed", "latent_dim"} <= set(stored)
-    history = read_table(outputs.history)
+    history = read_table(history_path)
     assert history.column("epoch").to_pylist() == [1, 2]
     assert table_metadata(history, "info")["active_dims"] == stored["active_dims"]
     assert {"loss", "reconstruction", "kl", "time_s"} <= set(history.column_names)
     kl = table_metadata(history, "kl_per_dim")
     assert (kl is None) == (family == "conv_ae")
 
-    rows = disentanglement_rows([outputs.latents], [outputs.history], kl_threshold=0.01)
+    rows = disentanglement_rows([latents_path], [history_path], kl_threshold=0.01)
     assert rows.loc[0, "representation"] == "m" and rows.loc[0, "latent_dim"] == 4
     assert 0 <= rows.loc[0, "mean_abs_correlation"] <= 1
     assert disentanglement_summary(rows).loc[0, "seeds"] == 1

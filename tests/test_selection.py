@@ -5,7 +5,7 @@ from musiclust.data.catalog import KNOWN_BROKEN_FMA_TRACKS
 from musiclust.data.fma import audio_relpath, fma_exclusions, read_tracks_csv
 from musiclust.data.folder import scan_folder, stable_track_id
 from musiclust.data.selection import Selection, select_tracks, shard_count, write_track_table
-from musiclust.tables import read_table, table_metadata
+from musiclust.parquet_tables import read_table, table_metadata
 
 FMA_HEADER = (
     ",artist,set,set,track,track,track\n"

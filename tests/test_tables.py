@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from musiclust.cluster.evaluation import Evaluation, write_evaluation
-from musiclust.report.tables import gather_failures, gather_metrics, metrics_report, summary_table
-from musiclust.tables import build_table, column_array, read_array_shards, read_table, write_table
+from musiclust.report.metrics_tables import gather_failures, gather_metrics, metrics_report, summary_table
+from musiclust.parquet_tables import build_table, column_array, read_array_shards, read_table, write_table
 
 
 def test_arrays_keep_their_shape(tmp_path):

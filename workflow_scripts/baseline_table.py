@@ -4,7 +4,7 @@
 from pathlib import Path
 
 from musiclust.logs import log_to_file
-from musiclust.report.tables import gather_failures, gather_metrics, metrics_report
+from musiclust.report.metrics_tables import gather_failures, gather_metrics, metrics_report
 
 log = log_to_file(snakemake.log[0])
 metrics = gather_metrics(snakemake.input.evaluations)

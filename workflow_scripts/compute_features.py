@@ -3,7 +3,7 @@
 from musiclust.features.shards import feature_shard
 from musiclust.features.spectral import settings_for
 from musiclust.logs import log_to_file
-from musiclust.tables import read_table, write_table
+from musiclust.parquet_tables import read_table, write_table
 
 log = log_to_file(snakemake.log[0])
 kind = snakemake.wildcards.kind

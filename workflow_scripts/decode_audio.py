@@ -4,7 +4,7 @@ from musiclust.features.decode import DecodeSettings
 from musiclust.features.plan import DecodePlan
 from musiclust.features.shards import decode_shard
 from musiclust.logs import log_to_file
-from musiclust.tables import read_table, write_table
+from musiclust.parquet_tables import read_table, write_table
 
 log = log_to_file(snakemake.log[0])
 shard = int(snakemake.wildcards.shard)

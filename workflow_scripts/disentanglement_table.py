@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from musiclust.logs import log_to_file
-from musiclust.report.disentanglement import disentanglement_rows, disentanglement_summary
-from musiclust.report.tables import markdown_table
+from musiclust.report.disentanglement_table import disentanglement_rows, disentanglement_summary
+from musiclust.report.metrics_tables import markdown_table
 
 log = log_to_file(snakemake.log[0])
 rows = disentanglement_rows(snakemake.input.latents, snakemake.input.histories, snakemake.params.kl_threshold,

@@ -9,7 +9,7 @@ from musiclust.logs import log_to_file
 from musiclust.report.clusters import cluster_table, neighbour_table, write_playlists
 from musiclust.report.loading import file_of
 from musiclust.report.ranking import chosen_clustering
-from musiclust.report.tables import gather_metrics
+from musiclust.report.metrics_tables import gather_metrics
 from musiclust.representations.latents import read_latents
 
 log = log_to_file(snakemake.log[0])

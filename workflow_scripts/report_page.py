@@ -8,7 +8,7 @@ import pandas as pd
 from musiclust.logs import log_to_file
 from musiclust.report.captions import describe_figure
 from musiclust.report.clusters import cluster_overview
-from musiclust.report.disentanglement import disentanglement_summary
+from musiclust.report.disentanglement_table import disentanglement_summary
 from musiclust.report.page import Figure, clusters_section, render_page, summary_section
 from musiclust.report.ranking import (METRIC_TITLES, baseline_comparisons, chosen_clustering, comparison_note,
                                       has_genres, headline, metric_note, rank_representations, ranking_metric,

@@ -2,7 +2,7 @@
 
 from musiclust.data.feature_table import feature_table_shard
 from musiclust.logs import log_to_file
-from musiclust.tables import read_table, track_ids, write_table
+from musiclust.parquet_tables import read_table, track_ids, write_table
 
 log = log_to_file(snakemake.log[0])
 ids = track_ids(read_table(snakemake.input.tracks, columns=["track_id"]))

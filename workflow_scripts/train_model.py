@@ -1,12 +1,20 @@
-"""Rule train_model: train one learned representation for one seed (resumable)."""
+"""Rule train_model: train one learned representation for one seed (resumable).
 
+Training checkpoints into ``training-state.pt`` beside the outputs and resumes from it when
+rerun; that file is not an output, because Snakemake deletes a job's outputs before rerunning
+it. Only a finished run is moved to ``checkpoint.pt``, last, which marks the job done.
+"""
+
+import os
 from pathlib import Path
 
 from musiclust.cluster.labels import genres_of
 from musiclust.logs import log_to_file
 from musiclust.representations.inputs import read_features
-from musiclust.representations.learned import CollapseCheck, LearnedOutputs, train_representation
+from musiclust.representations.latents import write_latents
+from musiclust.representations.learned import CollapseCheck, fit_learned
 from musiclust.representations.streaming import MemoryBudget, load_features
+from musiclust.parquet_tables import write_table
 
 log = log_to_file(snakemake.log[0])
 spec = snakemake.params.spec
@@ -23,7 +31,8 @@ spill = Path(snakemake.output.checkpoint).with_name("features.npy")
 ids, features = load_features(list(snakemake.input.features), spec["features"], budget, spill)
 if spill.exists():
     log.info("features over the memory budget: memory-mapped from %s", spill)
-info = train_representation(
+working = Path(snakemake.output.checkpoint).with_name("training-state.pt")
+fitted = fit_learned(
     snakemake.wildcards.rep,
     spec,
     snakemake.params.defaults,
@@ -31,10 +40,14 @@ info = train_representation(
     features,
     genres_of(snakemake.input.tracks, ids),
     seed=int(snakemake.wildcards.seed),
-    outputs=LearnedOutputs(*(Path(p) for p in (snakemake.output.checkpoint, snakemake.output.history, snakemake.output.latents))),
+    checkpoint_path=working,
     collapse=CollapseCheck(**snakemake.params.collapse),
     text=read_features(list(snakemake.input.text), spec["text"]) if "text" in spec else None,
     log=log.info,
 )
+write_table(fitted.history(), snakemake.output.history)
+write_latents(snakemake.output.latents, ids, fitted.model.latents_, logvar=fitted.model.logvar_, info=fitted.info,
+              columns=fitted.columns)
+os.replace(working, snakemake.output.checkpoint)
 spill.unlink(missing_ok=True)
-log.info("trained %s", info)
+log.info("trained %s", fitted.info)

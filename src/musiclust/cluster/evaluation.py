@@ -19,7 +19,7 @@ import pandas as pd
 
 from musiclust.cluster.algorithms import cluster_vectors, clustering_space
 from musiclust.cluster.metrics import clustering_metrics, is_labelled
-from musiclust.tables import build_table, read_table, table_metadata, track_ids, write_table
+from musiclust.parquet_tables import build_table, read_table, table_metadata, track_ids, write_table
 
 log = logging.getLogger("musiclust.cluster")
 LABEL_COLUMN = "cluster:{}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from musiclust.tables import read_table
+from musiclust.parquet_tables import read_table
 
 
 def genres_of(tracks_path: str | Path, ids: np.ndarray) -> np.ndarray:

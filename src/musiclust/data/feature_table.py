@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from musiclust.tables import build_table
+from musiclust.parquet_tables import build_table
 
 TABLE_FEATURES = "table"
 LABEL_COLUMNS = ("genre", "title", "artist", "split", "language")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from musiclust.tables import build_table
+from musiclust.parquet_tables import build_table
 
 FMA_FEATURES = "fma_features"
 FEATURES_CSV = "features.csv"

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from musiclust.defaults import defaults
-from musiclust.tables import build_table, write_table
+from musiclust.parquet_tables import build_table, write_table
 
 
 _SELECTION = defaults("$defs", "selection")  # the config's defaults (the schema)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from musiclust.tables import build_table
+from musiclust.parquet_tables import build_table
 
 AUDIO_COLUMN = "audio"
 SPANS_COLUMN = "spans"

@@ -19,7 +19,7 @@ from musiclust.features.clip import DecodedAudio, clips_table, table_clips, to_p
 from musiclust.features.decode import DecodeSettings, UnusableTrack, decode_clip
 from musiclust.features.plan import DecodePlan
 from musiclust.features.spectral import SHARD_EXTRACTORS, extract
-from musiclust.tables import build_table, table_metadata, track_ids
+from musiclust.parquet_tables import build_table, table_metadata, track_ids
 
 log = logging.getLogger("musiclust.features")
 

@@ -29,7 +29,7 @@ from musiclust.lyrics.judge import MatchCriteria
 from musiclust.lyrics.local import LocalProvider
 from musiclust.lyrics.lrclib import DEFAULT_BASE_URL, LrclibProvider
 from musiclust.lyrics.types import Outcome, Provider, ProviderError, Query
-from musiclust.tables import build_table, write_table
+from musiclust.parquet_tables import build_table, write_table
 
 log = logging.getLogger("musiclust.lyrics")
 

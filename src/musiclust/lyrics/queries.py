@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from musiclust.lyrics.types import Query
-from musiclust.tables import read_table
+from musiclust.parquet_tables import read_table
 
 _FMA_EXTRAS = {("album", "title"): "album", ("track", "duration"): "duration"}
 

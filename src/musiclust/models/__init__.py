@@ -6,7 +6,7 @@ file. Families: ``vae`` (MLP), ``conv_vae``, ``cvae`` (conditional), ``conv_ae``
 """
 
 from .base import AutoencoderOutput, LatentAutoencoder
-from .disentanglement import DisentanglementStats, disentanglement
+from .latent_statistics import DisentanglementStats, disentanglement
 from .checkpoints import CheckpointError, TrainingLocked, load_checkpoint, load_model
 from .collapse import ActiveDimensions, active_dimensions, collapse_message
 from .losses import kl_divergence, kl_per_dim, reconstruction_error, reparameterise, vae_loss

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from musiclust.models.disentanglement import abs_correlation_matrix  # noqa: E402
+from musiclust.models.latent_statistics import abs_correlation_matrix  # noqa: E402
 
 
 def correlation_figure(latents: Mapping[str, np.ndarray], max_cols: int = 4) -> plt.Figure:

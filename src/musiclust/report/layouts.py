@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from musiclust.cluster.algorithms import ALGORITHMS
-from musiclust.report.tables import mean_std, row_marks
+from musiclust.report.metrics_tables import mean_std, row_marks
 from musiclust.representations.latents import OWN_CLUSTERS
 
 # Row names of the algorithms, as the studies write them.

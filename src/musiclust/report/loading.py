@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from musiclust.representations.latents import read_latents
-from musiclust.tables import read_table
+from musiclust.parquet_tables import read_table
 
 # Clustering and projection modules import scikit-learn (seconds): loaded by the functions
 # that need them, so that drawing training curves stays quick.

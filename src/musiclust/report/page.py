@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from musiclust.report.redaction import redact_config
-from musiclust.report.tables import failure_counts
+from musiclust.report.metrics_tables import failure_counts
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;line-height:1.45}

@@ -16,7 +16,7 @@ import pandas as pd
 
 from musiclust.cluster.metrics import INTERNAL_METRICS
 from musiclust.report.summary import LOWER_IS_BETTER, best_algorithms
-from musiclust.report.tables import row_marks
+from musiclust.report.metrics_tables import row_marks
 
 LABEL_TRAINED = "† trained with the genres"
 FALLBACK_INTERNAL = "silhouette"

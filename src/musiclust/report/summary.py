@@ -2,7 +2,7 @@
 CSV: a study's layout first when the run names one (``report.layout``, ``report/layouts.py``),
 then musiclust's own tables; and the choice of each representation's best algorithm.
 
-Input: the long-form metrics frame of ``tables.gather_metrics`` (``metrics.csv``).
+Input: the long-form metrics frame of ``metrics_tables.gather_metrics`` (``metrics.csv``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from musiclust.report.layouts import layout_of, layout_table
-from musiclust.report.tables import LOWER_IS_BETTER, NOISE_DOMINATED, markdown_table, summary_table
+from musiclust.report.metrics_tables import LOWER_IS_BETTER, NOISE_DOMINATED, markdown_table, summary_table
 
 
 def usable(metrics: pd.DataFrame) -> pd.DataFrame:

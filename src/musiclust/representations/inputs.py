@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from musiclust.representations.registry import TABLE_FEATURES, feature_source
-from musiclust.tables import read_array_shards
+from musiclust.parquet_tables import read_array_shards
 from musiclust.text.store import EMBEDDING, read_text_features
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from musiclust.tables import build_table, column_array, read_table, table_metadata, track_ids, write_table
+from musiclust.parquet_tables import build_table, column_array, read_table, table_metadata, track_ids, write_table
 
 MEAN = "mean"
 LOGVAR = "logvar"

@@ -1,17 +1,17 @@
-"""Training a learned representation in the pipeline: feature arrays → checkpoint, history, latents.
-
-The trainer resumes from its own working checkpoint. That file is not an output of the rule,
-because Snakemake deletes a job's outputs before rerunning it: training writes
-``training-state.pt`` beside the outputs and only a finished run is moved to ``checkpoint.pt``.
+"""A learned representation of the config (an entry of ``representations:``) fitted on arrays:
+the estimator its family names, with the entry's settings over the ``training:`` block's, and
+the facts, history table and extra latents columns it records. No file is written here: the
+workflow's adapter (``workflow_scripts/train_model.py``) writes the outputs and puts the
+finished checkpoint in place.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,9 @@ import pyarrow as pa
 
 from musiclust.cluster.metrics import is_labelled
 from musiclust.models.collapse import FLOOR_MARGIN, KL_THRESHOLD, MIN_ACTIVE, VARIANCE_THRESHOLD
-from musiclust.representations.estimators import AutoencoderRepresentation
+from musiclust.representations.estimators import AutoencoderRepresentation, TrainedRepresentation
 from musiclust.representations.geometry import MIN_EFFECTIVE_DIMS, geometry_info
-from musiclust.representations.latents import MIXTURE_COMPONENT, write_latents
+from musiclust.representations.latents import MIXTURE_COMPONENT
 from musiclust.representations.mixture import MixtureVAERepresentation
 from musiclust.representations.multimodal import MultimodalRepresentation, multimodal_frame
 from musiclust.representations.registry import (
@@ -30,17 +30,6 @@ from musiclust.representations.registry import (
     MULTIMODAL_FAMILIES,
     TRAINING_RESOURCE_KEYS,
 )
-from musiclust.tables import write_table
-
-WORKING_CHECKPOINT = "training-state.pt"
-
-
-@dataclass(frozen=True)
-class LearnedOutputs:
-    checkpoint: Path
-    history: Path
-    latents: Path
-
 
 @dataclass(frozen=True)
 class CollapseCheck:
@@ -91,27 +80,41 @@ def mixture_k(name: str, k: int | str, genres: np.ndarray) -> int | str:
     return n_genres
 
 
-def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.ndarray, features: np.ndarray,
-                         genres: np.ndarray, *, seed: int, outputs: LearnedOutputs,
-                         collapse: CollapseCheck = CollapseCheck(), text: tuple[np.ndarray, np.ndarray] | None = None,
-                         log: Callable[[str], None] | None = None) -> dict:
-    """Train representation ``name`` and write its three outputs; returns its info dict.
+@dataclass
+class FittedRepresentation:
+    """A fitted learned representation: the estimator, its facts for the latents' and history's
+    metadata (``info``), and extra per-track latents columns (``columns``: which tracks had
+    text, a mixture's own clusters)."""
+
+    model: TrainedRepresentation | MixtureVAERepresentation
+    info: dict[str, Any]
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def history(self) -> pa.Table:
+        return history_table(self.model.history_, self.model.active_dims_.kl_per_dim, self.info)
+
+
+def fit_learned(name: str, spec: Mapping, defaults: Mapping, ids: np.ndarray, features: np.ndarray,
+                genres: np.ndarray, *, seed: int, checkpoint_path: str | Path | None = None,
+                collapse: CollapseCheck = CollapseCheck(), text: tuple[np.ndarray, np.ndarray] | None = None,
+                log: Callable[[str], None] | None = None) -> FittedRepresentation:
+    """Fit representation ``name`` (its config entry ``spec``) on ``features`` of the tracks ``ids``.
 
     ``defaults`` is the config's ``training:`` block, which the entry's ``training`` overrides.
     ``text``: ``(track_ids, embeddings)`` of the tracks that have text, for multimodal families.
+    ``checkpoint_path``: where training checkpoints and resumes from (``models.trainer``).
     """
     family = spec["family"]
     settings = {k: v for k, v in {**defaults, **spec["training"]}.items() if k not in TRAINING_RESOURCE_KEYS}
-    working = outputs.checkpoint.with_name(WORKING_CHECKPOINT)
     # Every setting of an entry its estimator takes (the entry's `standardize` when it says one:
     # the estimators' defaults are the schema's).
-    estimator = dict(seed=seed, checkpoint_path=working, kl_threshold=collapse.kl_threshold,
+    estimator = dict(seed=seed, checkpoint_path=checkpoint_path, kl_threshold=collapse.kl_threshold,
                      variance_threshold=collapse.variance_threshold, min_active_dims=collapse.min_active_dims,
                      floor_margin=collapse.floor_margin, name=name, log=log,
                      **{k: spec[k] for k in ("standardize",) if k in spec})
     training = dict(settings)  # (threads included: part of the model's identity)
     common = {**estimator, **training, "arch": spec.get("arch")}
-    columns = None
+    columns = {}
     if family in MULTIMODAL_FAMILIES:
         if text is None:
             raise ValueError(f"{name}: family {family!r} needs the text embedding {spec['text']!r}")
@@ -132,8 +135,4 @@ def train_representation(name: str, spec: Mapping, defaults: Mapping, ids: np.nd
     info = {**model.info(), "representation": name, "features": spec["features"],
             "saw_labels": family in LABEL_CONDITIONED_FAMILIES, **({"text": spec["text"]} if "text" in spec else {}),
             **geometry_info(model.latents_, collapse.min_effective_dims)}
-    write_table(history_table(model.history_, model.active_dims_.kl_per_dim, info), outputs.history)
-    write_latents(outputs.latents, ids, model.latents_, logvar=model.logvar_, info=info, columns=columns)
-    # Last: a finished checkpoint marks the job done; the working file becomes the output.
-    os.replace(working, outputs.checkpoint)
-    return info
+    return FittedRepresentation(model, info, columns)

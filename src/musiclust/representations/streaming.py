@@ -20,7 +20,7 @@ import numpy as np
 
 from musiclust.representations.inputs import feature_column, read_features
 from musiclust.representations.registry import feature_source
-from musiclust.tables import iter_array_shards, shards_size
+from musiclust.parquet_tables import iter_array_shards, shards_size
 
 # Working copies a fit makes beside its input (flattened float32, standardised copy, the
 # solver's own): an in-memory PCA needs about this many times the features' size (measured:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from musiclust.tables import build_table, column_array, read_table, table_metadata, track_ids, write_table
+from musiclust.parquet_tables import build_table, column_array, read_table, table_metadata, track_ids, write_table
 from musiclust.text.sources import SOURCES
 
 EMBEDDING = "embedding"

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from musiclust.models.collapse import FLOOR_MARGIN
-from musiclust.models.disentanglement import disentanglement
-from musiclust.report.tables import mean_std
+from musiclust.models.latent_statistics import disentanglement
+from musiclust.report.metrics_tables import mean_std
 from musiclust.representations.geometry import MIN_EFFECTIVE_DIMS, geometry_info
 from musiclust.representations.latents import read_latents
-from musiclust.tables import read_table, table_metadata
+from musiclust.parquet_tables import read_table, table_metadata
 
 SUMMARY_COLUMNS = ("mean_abs_correlation", "max_abs_correlation", "mean_variance", "active_dims_kl", "dims_at_floor",
                    "active_dims_variance", "effective_dims", "dims_90pct_variance")
