@@ -42,6 +42,8 @@ def test_shipped_config_is_valid(config):
         (lambda c: c["representations"]["pca_mel"].update(features="chroma"), "representations.pca_mel.features"),
         (lambda c: c["features"]["mfcc2d"].update(n_frames=200), "features.mfcc2d.n_frames: 200 frames is more than the 130"),
         (lambda c: c["datasets"].update(mine={"kind": "folder"}), "datasets.mine: 'path' is a required property"),
+        (lambda c: c["representations"]["vae_mfcc"]["training"].update(early_stopping=True, holdout_fraction=0.0),
+         "representations.vae_mfcc.training: early_stopping watches the held-out negative ELBO, but holdout_fraction is 0"),
     ],
 )
 def test_bad_values_are_named(config, edit, message):

@@ -339,6 +339,56 @@ def test_divergence_in_a_later_epoch_leaves_an_unfinished_checkpoint(tmp_path: P
     assert saved["epoch"] == 1 and not saved["finished"]
 
 
+# --------------------------------------------------------------------------- early stopping
+
+# Noise the model overfits: its held-out negative ELBO turns up after a few epochs.
+NOISE = np.random.default_rng(0).standard_normal((40, 30)).astype(np.float32)
+NOISE_MLP = {"hidden": [64, 32], "latent_dim": 4}
+
+
+def _early(**overrides: object) -> TrainConfig:
+    return _config(**{"epochs": 60, "batch_size": 8, "learning_rate": 3e-3, "holdout_fraction": 0.25,
+                      "early_stopping": True, "patience": 3, **overrides})
+
+
+def test_early_stopping_stops_and_keeps_the_best_epochs_weights(tmp_path: Path) -> None:
+    checkpoint = tmp_path / "early.pt"
+    result = train("vae", NOISE_MLP, NOISE, None, _early(), checkpoint, progress=False)
+    heldout = result.history["heldout_neg_elbo"].to_numpy()
+    best = result.stopping.best_epoch
+    assert result.stopping.stopped_by == "patience" and len(heldout) == best + 3 < 60
+    assert best == int(np.argmin(heldout)) + 1 and "best epoch" in result.stopping.reason
+    # The latents are the best epoch's: those of a fixed run of `best` epochs (same trajectory),
+    # not those of the last epoch trained.
+    at_best = train("vae", NOISE_MLP, NOISE, None, _early(epochs=best, early_stopping=False), None, progress=False)
+    at_last = train("vae", NOISE_MLP, NOISE, None, _early(epochs=len(heldout), early_stopping=False), None,
+                    progress=False)
+    assert np.array_equal(result.mu, at_best.mu) and np.array_equal(result.logvar, at_best.logvar)
+    assert not np.array_equal(result.mu, at_last.mu)
+    model, saved = load_model(checkpoint)
+    assert saved["finished"] and saved["best_epoch"] == best and saved["stopped_by"] == "patience"
+    assert np.array_equal(encode(model, NOISE, None, 8, "cpu")[0], result.mu)
+    with pytest.raises(ValueError, match="holdout_fraction"):
+        _early(holdout_fraction=0.0)
+
+
+def test_early_stopping_resumes_bit_identically(tmp_path: Path) -> None:
+    reference = train("vae", NOISE_MLP, NOISE, None, _early(), None, progress=False)
+    best = reference.stopping.best_epoch
+    checkpoint = tmp_path / "killed.pt"
+    with pytest.raises(_Killed):  # killed after the best epoch, before training stops
+        train("vae", NOISE_MLP, NOISE, None, _early(), checkpoint, log=_kill_after_epoch(best + 1), progress=False)
+    assert not load_checkpoint(checkpoint)["finished"]
+    resumed = train("vae", NOISE_MLP, NOISE, None, _early(), checkpoint, progress=False)
+    assert resumed.resumed_from_epoch == best + 1 and resumed.stopping == reference.stopping
+    assert np.array_equal(resumed.mu, reference.mu) and np.array_equal(resumed.logvar, reference.logvar)
+    assert np.array_equal(resumed.history["loss"], reference.history["loss"])
+    messages: list[str] = []
+    again = train("vae", NOISE_MLP, NOISE, None, _early(epochs=80), checkpoint, log=messages.append, progress=False)
+    assert again.epochs_run == 0 and np.array_equal(again.mu, reference.mu)
+    assert any("stopped early" in m for m in messages)
+
+
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="epochs"):
         TrainConfig(epochs=0, batch_size=4)

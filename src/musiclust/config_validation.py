@@ -111,6 +111,14 @@ def _cross_checks(config: Mapping) -> list[str]:
         low, high = algorithm["k_range"]
         if low > high:
             problems.append(f"clustering.algorithms.{name}.k_range: {low} is larger than {high}")
+    defaults = config["training"]
+    for name, spec in config["representations"].items():
+        if "training" in spec:
+            merged = {**defaults, **spec["training"]}
+            if merged["early_stopping"] and not merged["holdout_fraction"] > 0:
+                problems.append(f"representations.{name}.training: early_stopping watches the held-out negative ELBO, "
+                                f"but holdout_fraction is {merged['holdout_fraction']}: set holdout_fraction > 0 "
+                                "(e.g. 0.2) or early_stopping: false")
     problems += _text_checks(config["text"], config["representations"])
     problems += _rank_checks(config["representations"])
     problems += part_problems(expand_representations(config["representations"]))

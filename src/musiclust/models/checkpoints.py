@@ -4,7 +4,10 @@ A checkpoint is a ``torch.save`` of a dict of plain types and tensors (so it loa
 ``weights_only=True``): ``format``, ``model_name``, ``identity`` (family, normalised arch,
 input shape, classes, content digests of the data and labels, and the result-affecting
 training settings), ``family``, ``arch``, ``config``, ``input_shape``, ``n_classes``,
-``classes``, ``epoch`` (epochs completed), ``target_epochs``, ``finished``, ``model_state``,
+``classes``, ``epoch`` (epochs completed), ``target_epochs`` (the maximum, with early
+stopping), ``finished``, ``best_epoch``, ``stopped_by`` and ``stop_reason`` (``stopping``),
+``model_state`` (the last epoch's weights, which a resume continues), ``best_model_state``
+(early stopping: the best epoch's weights, which gave the latents; else None),
 ``optimizer_state``, ``history`` (per-epoch dicts), ``rng``, ``torch_version`` and
 ``package_version``.
 
@@ -133,11 +136,13 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[LatentAutoencoder, dict[str, Any]]:
-    """Rebuild the model saved in a checkpoint (eval mode) and return it with the checkpoint dict."""
+    """Rebuild the model saved in a checkpoint (eval mode) and return it with the checkpoint dict:
+    the weights that gave the latents (with early stopping, the best epoch's)."""
     state = load_checkpoint(path)
     model = get_family(state["family"]).build(tuple(state["input_shape"]), state["n_classes"], state["arch"])
+    weights = state.get("best_model_state") or state["model_state"]
     try:
-        model.load_state_dict(state["model_state"])
+        model.load_state_dict(weights)
     except RuntimeError as error:
         raise CheckpointError(f"checkpoint {path}: its weights do not fit the {state['family']!r} model of this "
                               f"musiclust {__version__} (written by {state.get('package_version', 'unknown')}: "
@@ -225,7 +230,10 @@ def resumable_checkpoint(path: Path | None, identity: dict[str, Any], epochs: in
     if epoch > epochs:
         say(f"{name}: checkpoint {path} has {epoch} epochs, more than the {epochs} asked; training from scratch")
         return None
-    if epoch == epochs:
+    if saved.get("stopped_by") == "patience":
+        say(f"{name}: checkpoint {path} stopped early at epoch {epoch} (best epoch {saved['best_epoch']}); "
+            "encoding only")
+    elif epoch == epochs:
         say(f"{name}: checkpoint {path} already has {epoch}/{epochs} epochs; encoding only")
     else:
         say(f"{name}: resuming from checkpoint {path} at epoch {epoch}/{epochs}")

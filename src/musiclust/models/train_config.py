@@ -37,6 +37,9 @@ class TrainConfig:
     ``kl_warmup_epochs``: β ramps linearly from β/W in epoch 1 to β in epoch W.
     ``free_bits``: per-dimension KL floor in nats (0: off; the default 0.1 keeps large β from collapsing).
     ``holdout_fraction``: share of rows (seeded) left out of training and scored every epoch.
+    ``early_stopping``: ``epochs`` becomes a maximum: stop once the held-out negative ELBO has
+    not improved for ``patience`` epochs and keep the best epoch's weights (``stopping``);
+    needs ``holdout_fraction > 0``. Off: every one of ``epochs`` is trained (the studies').
     """
 
     epochs: int = _DEFAULTS["epochs"]
@@ -52,9 +55,11 @@ class TrainConfig:
     threads: int = _DEFAULTS["threads"]  # torch.set_num_threads while training (part of the result)
     checkpoint_every: int = _DEFAULTS["checkpoint_every"]  # epochs between resumable checkpoints (the last epoch is always saved)
     weight_decay: float = _DEFAULTS["weight_decay"]
+    early_stopping: bool = _DEFAULTS["early_stopping"]
+    patience: int = _DEFAULTS["patience"]
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "threads", "checkpoint_every"):
+        for name in ("epochs", "batch_size", "threads", "checkpoint_every", "patience"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"TrainConfig.{name} must be a positive integer, got {value!r}")
@@ -73,6 +78,12 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.holdout_fraction must be in [0, 1), got {self.holdout_fraction!r}")
         if not self.weight_decay >= 0:
             raise ValueError(f"TrainConfig.weight_decay must be >= 0, got {self.weight_decay!r}")
+        if not isinstance(self.early_stopping, bool):
+            raise ValueError(f"TrainConfig.early_stopping must be true or false, got {self.early_stopping!r}")
+        if self.early_stopping and self.holdout_fraction <= 0:
+            raise ValueError("TrainConfig.early_stopping watches the held-out negative ELBO, but holdout_fraction is "
+                             f"{self.holdout_fraction!r}: no track is held out. Set holdout_fraction > 0 (e.g. 0.2), "
+                             "or early_stopping: false to train a fixed number of epochs")
         if not isinstance(self.seed, int):
             raise ValueError(f"TrainConfig.seed must be an integer, got {self.seed!r}")
 

@@ -46,6 +46,7 @@ from .checkpoints import (
 from .collapse import FLOOR_MARGIN, KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions, active_dimensions, kl_cutoff
 from .losses import kl_per_dim, reconstruction_error, vae_loss
 from .registry import FamilySpec, get_family
+from .stopping import Stopping, stopping_state
 from .train_config import TrainConfig, TrainingDiverged, resolve_device, seed_everything, torch_settings
 
 HISTORY_COLUMNS = ("epoch", "loss", "reconstruction", "kl", "beta", "active_dims_kl", "heldout_reconstruction",
@@ -63,6 +64,8 @@ class TrainResult:
     ``holdout``: boolean mask of the rows left out of training.
     ``epochs_run``: epochs trained by this call (0 when a finished checkpoint was reused).
     ``free_bits``: the KL floor it was trained with (what ``active_dimensions`` must look above).
+    ``stopping``: why training stopped and the epoch whose weights gave ``mu``/``logvar``
+    (the last one, unless early stopping kept an earlier one).
     """
 
     family: str
@@ -75,6 +78,7 @@ class TrainResult:
     holdout: np.ndarray
     epochs_run: int
     resumed_from_epoch: int
+    stopping: Stopping
     device: str
     checkpoint_path: Path | None
 
@@ -147,6 +151,11 @@ class _RowsOf:
 
 
 # --------------------------------------------------------------------------- training
+
+
+def _stopping(history: list[dict[str, Any]], config: TrainConfig) -> Stopping:
+    heldout = [row.get("heldout_neg_elbo", math.nan) for row in history]
+    return stopping_state(heldout, config.epochs, early_stopping=config.early_stopping, patience=config.patience)
 
 
 def encode(model: LatentAutoencoder, data: np.ndarray, labels: np.ndarray | None, batch_size: int,
@@ -324,6 +333,7 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
         shuffle = torch.Generator().manual_seed(config.seed)
         history: list[dict[str, Any]] = []
         start_epoch = 0
+        best_state: dict[str, torch.Tensor] | None = None  # early stopping: the best epoch's weights
         saved = resumable_checkpoint(checkpoint_path, identity, config.epochs, name, say)
         if saved is not None:
             model.load_state_dict(saved["model_state"])
@@ -331,6 +341,8 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
             restore_rng(saved["rng"], shuffle, device)
             history = [dict(row) for row in saved["history"]]
             start_epoch = int(saved["epoch"])
+            best_state = saved.get("best_model_state")
+        stopping = _stopping(history, config)
 
         def save(epoch: int) -> None:
             if checkpoint_path is None:
@@ -339,8 +351,9 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
                 "format": CHECKPOINT_FORMAT, "model_name": name, "identity": identity, "family": spec.name,
                 "arch": arch_dict, "config": dataclasses.asdict(config), "input_shape": list(input_shape),
                 "n_classes": n_classes, "classes": identity["classes"], "epoch": epoch,
-                "target_epochs": config.epochs, "finished": epoch >= config.epochs,
+                "target_epochs": config.epochs, "finished": stopping.finished, **stopping.as_info(),
                 "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
+                "best_model_state": best_state,
                 "history": history, "rng": capture_rng(shuffle, device), "torch_version": str(torch.__version__),
                 "package_version": __version__,
             }, checkpoint_path)
@@ -354,7 +367,9 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
             splits = {part: (take(index), None if labels_t is None else labels_t[index]) for part, index in rows.items()}
         else:
             splits = {"train": (data_t, labels_t)}
-        for epoch in range(start_epoch + 1, config.epochs + 1):
+        epoch = start_epoch
+        while not stopping.finished:
+            epoch += 1
             row = _run_epoch(model, optimizer, *splits["train"], shuffle, config, epoch, device, name, progress, data)
             if hasattr(model, "end_epoch") and model.end_epoch(
                     epoch, lambda: _encode_rows(model, *splits["train"], config.batch_size, device), config.seed):
@@ -363,15 +378,23 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
                 row.update(heldout_scores(model, *splits["out"], config.batch_size, device,
                                           seed=config.seed * 100_003 + epoch))
             history.append(row)
-            if epoch == config.epochs or epoch % config.checkpoint_every == 0:
+            stopping = _stopping(history, config)
+            if config.early_stopping and stopping.best_epoch == epoch:
+                # A copy, not a view: the next optimiser step changes the model's tensors in place.
+                best_state = {key: value.detach().clone() for key, value in model.state_dict().items()}
+            if stopping.finished or epoch % config.checkpoint_every == 0:
                 save(epoch)
             held = f" heldout -elbo {row['heldout_neg_elbo']:.1f}" if "heldout_neg_elbo" in row else ""
             active = "" if row["active_dims_kl"] is None else f" active {row['active_dims_kl']}/{model.latent_dim}"
             say(f"{name} seed {config.seed} epoch {epoch}/{config.epochs} loss {row['loss']:.4f} "
                 f"recon {row['reconstruction']:.4f} kl {row['kl']:.4f} beta {row['beta']:g}{active}{held} "
                 f"{row['time_s']:.1f}s")
-        if saved is not None and start_epoch == config.epochs and not saved.get("finished", False):
-            save(start_epoch)  # reached the (now smaller) target earlier: mark it finished
+        if saved is not None and epoch == start_epoch and not saved.get("finished", False):
+            save(start_epoch)  # over already (a smaller target, or stopped early when saved): mark it finished
+        if config.early_stopping:
+            say(f"{name} seed {config.seed}: {stopping.reason}; the latents come from epoch {stopping.best_epoch}")
+            if best_state is not None:
+                model.load_state_dict(best_state)
 
         mu, logvar = encode(model, data, label_codes, config.batch_size, device)
 
@@ -384,8 +407,9 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
         logvar=logvar,
         classes=classes,
         holdout=heldout,
-        epochs_run=config.epochs - start_epoch,
+        epochs_run=epoch - start_epoch,
         resumed_from_epoch=start_epoch,
+        stopping=stopping,
         device=str(device),
         checkpoint_path=checkpoint_path,
         free_bits=config.free_bits if spec.variational else 0.0,

@@ -53,7 +53,8 @@ _TRAINING = defaults("training")
 # The trainer's settings (musiclust.models.TrainConfig's fields): each a parameter of the
 # learned estimators, under the same name.
 TRAINING_PARAMETERS = ("epochs", "batch_size", "learning_rate", "beta", "reconstruction", "kl_warmup_epochs",
-                       "free_bits", "holdout_fraction", "device", "threads", "checkpoint_every", "weight_decay")
+                       "free_bits", "holdout_fraction", "device", "threads", "checkpoint_every", "weight_decay",
+                       "early_stopping", "patience")
 
 
 def validated_features(estimator: BaseEstimator, features: Any, *, fit: bool, allow_nan: bool = False) -> np.ndarray:
@@ -191,6 +192,7 @@ class TrainedRepresentation(_FloatOutput, ClassNamePrefixFeaturesOutMixin, Trans
     Training settings are the parameters named in ``TRAINING_PARAMETERS``, those of
     ``musiclust.models.TrainConfig`` (same names, the config's defaults; ``beta=None`` takes
     the family's study default). After ``fit``: ``model_``, ``history_`` (per epoch),
+    ``stopping_`` (why training stopped, the epoch whose weights gave the latents),
     ``latents_``/``logvar_`` of the training rows, ``active_dims_`` and ``collapsed_`` (fewer
     than ``min_active_dims`` active latent dimensions, counted above the free-bits floor the
     model trained with, see ``models.collapse``; logged as a warning with the usual remedies). Subclasses declare every parameter in their ``__init__`` (scikit-learn reads
@@ -239,7 +241,8 @@ class TrainedRepresentation(_FloatOutput, ClassNamePrefixFeaturesOutMixin, Trans
         return {"family": self.family, "beta": self.config_.beta, "seed": self.seed,
                 "epochs": int(self.history_["epoch"].max()) if len(self.history_) else 0,
                 "training": dataclasses.asdict(self.config_), "device": self.device_,
-                "resumed_from_epoch": self.resumed_from_epoch_, **self.active_dims_.as_info(self.min_active_dims)}
+                "resumed_from_epoch": self.resumed_from_epoch_, **self.stopping_.as_info(),
+                **self.active_dims_.as_info(self.min_active_dims)}
 
 
 class AutoencoderRepresentation(TrainedRepresentation):
@@ -263,6 +266,7 @@ class AutoencoderRepresentation(TrainedRepresentation):
                  free_bits: float = _TRAINING["free_bits"], holdout_fraction: float = _TRAINING["holdout_fraction"],
                  device: str = _TRAINING["device"], threads: int = _TRAINING["threads"],
                  checkpoint_every: int = _TRAINING["checkpoint_every"], weight_decay: float = _TRAINING["weight_decay"],
+                 early_stopping: bool = _TRAINING["early_stopping"], patience: int = _TRAINING["patience"],
                  kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
                  min_active_dims: int = MIN_ACTIVE, floor_margin: float = FLOOR_MARGIN,
                  checkpoint_path: str | Path | None = None, progress: bool = False, name: str = "",
@@ -272,6 +276,7 @@ class AutoencoderRepresentation(TrainedRepresentation):
         self.reconstruction, self.kl_warmup_epochs, self.free_bits = reconstruction, kl_warmup_epochs, free_bits
         self.holdout_fraction, self.device, self.threads = holdout_fraction, device, threads
         self.checkpoint_every, self.weight_decay = checkpoint_every, weight_decay
+        self.early_stopping, self.patience = early_stopping, patience
         self.kl_threshold, self.variance_threshold, self.min_active_dims = kl_threshold, variance_threshold, min_active_dims
         self.floor_margin = floor_margin
         self.checkpoint_path, self.progress, self.name, self.log = checkpoint_path, progress, name, log
