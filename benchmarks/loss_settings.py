@@ -59,7 +59,8 @@ def main() -> None:
                 started = time.perf_counter()
                 model = AutoencoderRepresentation(
                     spec["family"], arch=spec.get("arch"), seed=seed, device="cpu", threads=1,
-                    **{**training, **SETTINGS[label], "beta": beta, "holdout_fraction": args.holdout},
+                    **{**training, **SETTINGS[label], "beta": beta, "holdout_fraction": args.holdout,
+                       "early_stopping": False},
                 ).fit(features)
                 last = model.history_.iloc[-1]
                 activity = model.active_dims_

@@ -20,15 +20,15 @@ PRESETS = ROOT / "presets"
 
 # Per preset: the representations (β sweeps expanded) and algorithms its plan must have, no others.
 EXPECTED = {
-    "task1_lyrics.yaml": ({"text_vae_lyrics", "text_pca_lyrics"}, {"kmeans"}),
+    "task1_lyrics.yaml": ({"text_vae_lyrics", "text_pca_lyrics", "text_vae_lyrics_musiclust"}, {"kmeans"}),
     "task2_audio_text.yaml": (
         {"conv_vae_mel", "conv_ae_mel", "pca_mel", "pca_text_metadata", "hybrid_mel_metadata",
          "hybrid_mel_metadata_weighted", "pca_musicnn", "vae_musicnn", "hybrid_musicnn_metadata",
-         "conv_vade_mel"},
+         "conv_vade_mel", "conv_vae_mel_musiclust"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "task3_conditional.yaml": (
-        {"cvae_mel", "pca_mel", "conv_ae_mel", "pca_text_metadata", "hybrid_cvae_metadata"},
+        {"cvae_mel", "pca_mel", "conv_ae_mel", "pca_text_metadata", "hybrid_cvae_metadata", "cvae_mel_musiclust"},
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "study2_easy.yaml": ({"vae_mfcc", "pca_mfcc", "vade_mfcc"}, {"kmeans"}),
@@ -38,7 +38,7 @@ EXPECTED = {
         {"kmeans", "agglomerative", "dbscan"},
     ),
     "study2_hard.yaml": (
-        {f"beta_vae_mfcc_beta{b}" for b in ("0.5", "1", "4", "10")},
+        {f"beta_vae_mfcc{extra}_beta{b}" for b in ("0.5", "1", "4", "10") for extra in ("", "_musiclust")},
         {"kmeans", "agglomerative", "dbscan"},
     ),
 }
@@ -101,6 +101,32 @@ def test_study_settings():
     hard = merged("study2_hard.yaml")
     assert hard["representations"]["beta_vae_mfcc"]["betas"] == [0.5, 1, 4, 10]
     assert hard["representations"]["beta_vae_mfcc"]["training"]["epochs"] == 30
+
+
+STUDY_LOSS = {"first": {"reconstruction": "mean", "free_bits": 0.0}, "second": {"reconstruction": "sum", "free_bits": 0.0}}
+BEYOND = {"early_stopping": False, "kl_warmup_epochs": 0, "holdout_fraction": 0.0}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_study_rows_train_with_the_studys_loss_and_extras_are_named(name):
+    """A row that reproduces a study trains with the study's loss and nothing beyond it (the
+    first run's defaults never reach it); a row beyond the study is labelled "(musiclust)", and
+    the `*_musiclust` rows are the same models with musiclust's training."""
+    config = merged(name)
+    study = STUDY_LOSS["second" if name.startswith("study2") else "first"]
+    labels = config["report"]["labels"]
+    for rep in config["only"]["representations"]:
+        spec = config["representations"][rep]
+        if "training" not in spec:
+            continue
+        training = {**config["training"], **spec["training"]}
+        expanded = [f"{rep}_beta{b:g}" for b in spec["betas"]] if "betas" in spec else [rep]
+        beyond = all("musiclust" in labels.get(r, "") for r in expanded)
+        if rep.endswith("_musiclust"):
+            assert beyond and training["early_stopping"] and training["reconstruction"] == "sum", rep
+        elif not beyond:
+            assert {k: training[k] for k in {**study, **BEYOND}} == {**study, **BEYOND}, rep
+            assert "channels" not in spec["arch"] or spec["arch"]["batch_norm"] is False, rep  # the studies' backbone
 
 
 def _resized_defaults() -> dict:

@@ -38,6 +38,8 @@ class ConvArch:
     latent_dim: int = 32
     channels: tuple[int, ...] = (16, 32, 64, 128)
     kernel_size: int = 4
+    # Off by default, as the studies' backbone; config.yaml's first run turns it on: without it the
+    # latent means of the demo's conv VAEs end up one-dimensional (README, "The loss").
     batch_norm: bool = False
     activation: str = "relu"
 

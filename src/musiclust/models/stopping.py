@@ -6,7 +6,8 @@ Fixed epochs (the default, and what a preset reproducing a study runs): every ep
 Early stopping (``TrainConfig.early_stopping``): ``epochs`` is the maximum; training stops
 once the held-out negative ELBO (``heldout_neg_elbo``, the yardstick a user without labels
 has; it needs ``holdout_fraction > 0``) has not improved on its best for ``patience`` epochs,
-and the best epoch's weights give the latents. The decision is a pure function of the
+and the best epoch's weights give the latents. It never stops before ``patience`` epochs past
+a KL warm-up: while β ramps up, the ELBO of the epochs to come is not yet the one trained for. The decision is a pure function of the
 per-epoch history, so a resumed run decides exactly as an uninterrupted one.
 """
 
@@ -53,7 +54,7 @@ def best_epoch(heldout_neg_elbo: Sequence[float]) -> int:
 
 
 def stopping_state(heldout_neg_elbo: Sequence[float], max_epochs: int, *, early_stopping: bool,
-                   patience: int) -> Stopping:
+                   patience: int, warmup_epochs: int = 0) -> Stopping:
     """The state after ``len(heldout_neg_elbo)`` epochs of a run of at most ``max_epochs``.
 
     ``heldout_neg_elbo``: one value per epoch trained (NaN/None where there is no held-out share).
@@ -66,7 +67,7 @@ def stopping_state(heldout_neg_elbo: Sequence[float], max_epochs: int, *, early_
     best = best_epoch(heldout_neg_elbo)
     value = f"{heldout_neg_elbo[best - 1]:.2f} nats" if best else "none finite"
     since = done - best
-    if done and since >= patience:
+    if done and since >= patience and done >= warmup_epochs + patience:
         return Stopping(best, PATIENCE, f"early stopping after epoch {done}: the held-out negative ELBO did not "
                                         f"improve for {since} epochs (patience {patience}); best epoch {best} ({value})")
     if done >= max_epochs:

@@ -35,7 +35,7 @@ class TrainConfig:
 
     ``reconstruction``: ``"sum"`` (per-track ELBO) or ``"mean"`` (per element; see ``losses``).
     ``kl_warmup_epochs``: β ramps linearly from β/W in epoch 1 to β in epoch W.
-    ``free_bits``: per-dimension KL floor in nats (0: off; the default 0.1 keeps large β from collapsing).
+    ``free_bits``: per-dimension KL floor in nats (0: off, the default).
     ``holdout_fraction``: share of rows (seeded) left out of training and scored every epoch.
     ``early_stopping``: ``epochs`` becomes a maximum: stop once the held-out negative ELBO has
     not improved for ``patience`` epochs and keep the best epoch's weights (``stopping``);
@@ -48,7 +48,7 @@ class TrainConfig:
     beta: float = _DEFAULTS["beta"]
     reconstruction: str = _DEFAULTS["reconstruction"]
     kl_warmup_epochs: int = _DEFAULTS["kl_warmup_epochs"]
-    free_bits: float = _DEFAULTS["free_bits"]  # README, "The loss": chosen by held-out ELBO and active dimensions
+    free_bits: float = _DEFAULTS["free_bits"]  # README, "The loss": defaults chosen by held-out ELBO and effective dimensions
     holdout_fraction: float = _DEFAULTS["holdout_fraction"]
     seed: int = 0
     device: str = _DEFAULTS["device"]  # "auto" → cuda if available else cpu; or "cpu"/"cuda"/"cuda:1"

@@ -155,7 +155,8 @@ class _RowsOf:
 
 def _stopping(history: list[dict[str, Any]], config: TrainConfig) -> Stopping:
     heldout = [row.get("heldout_neg_elbo", math.nan) for row in history]
-    return stopping_state(heldout, config.epochs, early_stopping=config.early_stopping, patience=config.patience)
+    return stopping_state(heldout, config.epochs, early_stopping=config.early_stopping, patience=config.patience,
+                          warmup_epochs=config.kl_warmup_epochs)
 
 
 def encode(model: LatentAutoencoder, data: np.ndarray, labels: np.ndarray | None, batch_size: int,
