@@ -25,28 +25,25 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import yaml
 from snakemake.utils import update_config
+
+from musiclust.models.collapse import active_dimensions
+from musiclust.representations.geometry import effective_dimensionality
+from musiclust.representations.latents import LOGVAR, read_latents
+from musiclust.tables import column_array, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 HOLDOUT = 0.2
 BASELINES = {"mel": "pca_mel", "mfcc_stats": "pca_mfcc", "mfcc2d": "pca_mfcc2d"}
 SCORING = {"kmeans": {"k": "n_genres", "n_init": 10}, "gmm": {"k": "n_genres"}}
-
-
-def participation_ratio(vectors: np.ndarray) -> float:
-    """(Σλ)² / Σλ² of the covariance of ``vectors``: 1 when one direction holds all the variance."""
-    eigenvalues = np.clip(np.linalg.eigvalsh(np.cov(np.asarray(vectors, np.float64), rowvar=False)), 0, None)
-    return float(eigenvalues.sum() ** 2 / (eigenvalues**2).sum()) if eigenvalues.any() else 0.0
 
 
 def _with_baselines(config: dict) -> dict:
@@ -87,33 +84,28 @@ def run(workdir: Path, config: dict, cores: int) -> None:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
-def _info(path: Path) -> dict:
-    return json.loads(pq.read_schema(path).metadata[b"info"])
-
-
 def model_rows(results: Path) -> pd.DataFrame:
-    """One row per learned model and seed: its latent facts, read from its outputs."""
+    """One row per learned model and seed: its latent facts, measured on its latents
+    (``models.collapse.active_dimensions`` above the floor it trained with, and
+    ``representations.geometry.effective_dimensionality``) and read from its history."""
     rows = []
     for latents_path in sorted(results.glob("models/*/seed-*/latents.parquet")):
         history_path = latents_path.with_name("history.parquet")
         if not history_path.exists():
             continue  # a baseline: no training
-        info = _info(latents_path)
-        latents = pq.read_table(latents_path)
-        mu = np.stack(latents.column("mean").to_numpy(zero_copy_only=False))
-        history = pq.read_table(history_path).to_pandas()
-        kl = np.asarray(json.loads(pq.read_schema(history_path).metadata[b"kl_per_dim"]) or [np.nan] * mu.shape[1])
-        floor = float(info["training"]["free_bits"])
-        varies = mu.var(axis=0) > info["variance_threshold"]
+        _, mu, info = read_latents(latents_path)
+        table = read_table(latents_path)
+        logvar = column_array(table, LOGVAR) if LOGVAR in table.column_names else None
+        dims = active_dimensions(mu, logvar, kl_threshold=info["kl_threshold"],
+                                 variance_threshold=info["variance_threshold"],
+                                 free_bits=info["training"]["free_bits"] if logvar is not None else 0.0)
+        history = read_table(history_path).to_pandas()
         best = info.get("best_epoch") or int(history["epoch"].max())
         heldout = history.loc[history["epoch"] == best, "heldout_neg_elbo"]
         rows.append({
             "representation": info["representation"], "seed": info["seed"], "features": info["features"],
-            "active_old": info["active_dims"],
-            # The floor-aware count: clearly above the free-bits floor (diag's definition lands in the library).
-            "active": int(((kl > max(floor * 1.5, floor + 0.05, info["kl_threshold"])) & varies).sum()),
-            "at_floor": int((np.abs(kl - floor) <= 0.05).sum()) if floor > 0 else 0,
-            "effective_dims": participation_ratio(mu),
+            "active_old": dims.active_above_kl_threshold, "active": dims.active, "at_floor": dims.at_floor or 0,
+            "effective_dims": effective_dimensionality(mu).participation_ratio,
             "heldout_neg_elbo": float(heldout.iloc[0]) if len(heldout) else np.nan,
             "epochs": int(history["epoch"].max()), "best_epoch": best,
         })
@@ -137,7 +129,8 @@ def table(results: Path) -> pd.DataFrame:
         return f"{values.mean():.{scale}f} ± {values.std(ddof=0):.{scale}f}" if len(values) > 1 else f"{values.mean():.{scale}f}"
 
     columns = {"active_old": "active (old count)", "active": "active (above floor)", "at_floor": "at the floor",
-               "effective_dims": "effective dims", "heldout_neg_elbo": "held-out −ELBO", "kmeans": "K-Means ARI",
+               "effective_dims": "effective dims", "heldout_neg_elbo": "held-out −ELBO", "best_epoch": "best epoch",
+               "kmeans": "K-Means ARI",
                "gmm": "GMM ARI", "baseline_kmeans": "baseline K-Means ARI", "baseline_gmm": "baseline GMM ARI"}
     grouped = models.groupby(["representation", "baseline"], sort=False)
     out = grouped[list(columns)].agg(spread).rename(columns=columns).reset_index()
