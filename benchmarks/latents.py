@@ -81,7 +81,9 @@ def run(workdir: Path, config: dict, cores: int) -> None:
                str(workdir / "config.yaml"), "--cores", str(cores), "--rerun-incomplete",
                f"{config['results_dir']}/{config['dataset']}/report/metrics.csv"]
     print("$", " ".join(command), flush=True)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    # From inside the work directory: snakemake takes a folder named like a profile in the
+    # current directory (e.g. the work directory's own `default/`) for its workflow profile.
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=workdir)
 
 
 def model_rows(results: Path) -> pd.DataFrame:
