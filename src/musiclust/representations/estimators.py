@@ -217,7 +217,7 @@ class TrainedRepresentation(_FloatOutput, ClassNamePrefixFeaturesOutMixin, Trans
                        log=self.log, progress=self.progress)
         self.model_, self.history_, self.classes_ = result.model, result.history, result.classes
         self.latents_, self.logvar_, self.resumed_from_epoch_ = result.mu, result.logvar, result.resumed_from_epoch
-        self.device_ = result.device
+        self.device_, self.stopping_ = result.device, result.stopping
         self._n_features_out = int(result.mu.shape[1])
         self.active_dims_: ActiveDimensions = result.active_dimensions(self.kl_threshold, self.variance_threshold,
                                                                        self.floor_margin)
