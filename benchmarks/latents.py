@@ -37,7 +37,7 @@ from snakemake.utils import update_config
 from musiclust.models.collapse import active_dimensions
 from musiclust.representations.geometry import effective_dimensionality
 from musiclust.representations.latents import LOGVAR, read_latents
-from musiclust.tables import column_array, read_table
+from musiclust.parquet_tables import column_array, read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
