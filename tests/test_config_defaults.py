@@ -151,7 +151,7 @@ def test_the_library_reads_its_defaults_from_the_schema(tmp_path):
     shutil.copytree(ROOT / "src" / "musiclust", package, ignore=shutil.ignore_patterns("__pycache__"))
     schema = package / "config.schema.yaml"  # (the copy of the link is the schema itself)
     text = schema.read_text()
-    for old, new in [("free_bits: {default: 0.1}", "free_bits: {default: 0.25}"),
+    for old, new in [("free_bits: {default: 0.0}", "free_bits: {default: 0.25}"),
                      ("n_mels: {$ref: \"#/$defs/positive_int\", default: 128}\n          n_fft",
                       "n_mels: {$ref: \"#/$defs/positive_int\", default: 64}\n          n_fft"),
                      ("kl_threshold: {type: number, minimum: 0, default: 0.01}",
