@@ -19,7 +19,7 @@ import yaml
 
 from musiclust.data.demo import DemoSpec, broken_track_ids
 from musiclust.representations.latents import read_latents
-from musiclust.representations.registry import expand_representations, feature_source, is_learned
+from musiclust.representations.registry import MIXTURE_FAMILIES, expand_representations, feature_source, is_learned
 from tests.conftest import ROOT, SNAKEMAKE, planned_jobs, snakemake, tiny_config  # noqa: F401 - shared helpers
 
 pytestmark = pytest.mark.workflow
@@ -33,7 +33,10 @@ def test_full_run_reaches_the_metrics_table(demo_run):
     workdir, config = demo_run
     report = workdir / "results" / "demo" / "report"
     metrics = pd.read_csv(report / "metrics.csv")
-    expected = {(r, a) for r in expand_representations(config["representations"]) for a in config["clustering"]["algorithms"]}
+    representations = expand_representations(config["representations"])
+    expected = {(r, a) for r in representations for a in config["clustering"]["algorithms"]}
+    # A mixture-prior model's own clusters are one more algorithm of its rows.
+    expected |= {(r, "vade") for r, spec in representations.items() if spec["family"] in MIXTURE_FAMILIES}
     assert set(zip(metrics["representation"], metrics["algorithm"])) == expected
     kmeans = metrics[metrics["algorithm"] == "kmeans"]
     assert (kmeans["n_clusters"] == 6).all()
