@@ -27,6 +27,8 @@ from musiclust.models import (
 import musiclust
 from musiclust.models import CheckpointError, TrainingLocked
 from musiclust.models import trainer as trainer_module
+from musiclust.models.collapse import active_dimensions
+from musiclust.models.stopping import stopping_state
 
 SMALL_CONV = {"channels": [4, 8, 8, 16], "latent_dim": 8}
 SMALL_MLP = {"hidden": [32, 16], "latent_dim": 4}
@@ -350,7 +352,7 @@ NOISE_MLP = {"hidden": [64, 32], "latent_dim": 4}
 
 def _early(**overrides: object) -> TrainConfig:
     return _config(**{"epochs": 60, "batch_size": 8, "learning_rate": 3e-3, "holdout_fraction": 0.25,
-                      "early_stopping": True, "patience": 3, **overrides})
+                      "early_stopping": True, "patience": 3, "min_steps": 0, **overrides})
 
 
 def test_early_stopping_stops_and_keeps_the_best_epochs_weights(tmp_path: Path) -> None:
@@ -389,6 +391,49 @@ def test_early_stopping_resumes_bit_identically(tmp_path: Path) -> None:
     again = train("vae", NOISE_MLP, NOISE, None, _early(epochs=80), checkpoint, log=messages.append, progress=False)
     assert again.epochs_run == 0 and np.array_equal(again.mu, reference.mu)
     assert any("stopped early" in m for m in messages)
+
+
+# Four factors under noise, 48 training rows: in batches of 64 an epoch is one optimiser step, and
+# the held-out ELBO sits on its starting plateau for the first tens of steps.
+_FACTORS = np.random.default_rng(0).standard_normal((60, 4))
+FOUR_FACTORS = _FACTORS @ np.random.default_rng(1).standard_normal((4, 40))
+FOUR_FACTORS = FOUR_FACTORS + 0.5 * np.random.default_rng(2).standard_normal(FOUR_FACTORS.shape)
+FOUR_FACTORS = ((FOUR_FACTORS - FOUR_FACTORS.mean(0)) / FOUR_FACTORS.std(0)).astype(np.float32)
+
+
+def test_early_stopping_on_one_step_epochs_waits_for_min_steps() -> None:
+    def run(min_steps: int):
+        config = _config(epochs=150, batch_size=64, learning_rate=1e-3, holdout_fraction=0.2, early_stopping=True,
+                         patience=10, min_steps=min_steps)
+        return train("vae", {"hidden": [64, 32], "latent_dim": 8}, FOUR_FACTORS, None, config, None, progress=False)
+
+    def best_heldout(result) -> float:
+        return float(result.history["heldout_neg_elbo"].iloc[result.stopping.best_epoch - 1])
+
+    hasty = run(0)  # patience alone: stopped on the plateau, before the model learnt anything
+    assert hasty.stopping.stopped_by == "patience" and len(hasty.history) < 60
+    patient = run(100)
+    assert len(patient.history) >= 100 and patient.stopping.best_epoch > len(hasty.history)
+    assert best_heldout(patient) < best_heldout(hasty) - 10  # nats a track: the factors are learnt
+    assert active_dimensions(patient.mu, patient.logvar).active >= 4
+
+
+def test_stopping_counts_min_epochs_and_judges_from_the_models_own_phase() -> None:
+    # Best at epoch 1, worse for 14 epochs: patience alone stops at 11; min_epochs 15 goes on.
+    curve = [50.0] + [60.0] * 14
+    assert stopping_state(curve[:11], 100, early_stopping=True, patience=10).stopped_by == "patience"
+    waiting = stopping_state(curve[:11], 100, early_stopping=True, patience=10, min_epochs=15)
+    assert not waiting.finished and waiting.best_epoch == 1
+    assert stopping_state(curve, 100, early_stopping=True, patience=10, min_epochs=15).stopped_by == "patience"
+    # A pre-training phase (epochs 1-5, no KL in its score) is never the best, and patience and
+    # min_epochs count from the first epoch after it.
+    pretrained = [10.0] * 5 + [70.0, 65.0] + [66.0] * 10
+    state = stopping_state(pretrained, 100, early_stopping=True, patience=10, judged_from=6)
+    assert state.best_epoch == 7 and state.stopped_by == "patience"
+    assert stopping_state(pretrained[:12], 100, early_stopping=True, patience=3, min_epochs=8,
+                          judged_from=6).stopped_by is None  # 7 epochs of its own phase < 8
+    with pytest.raises(ValueError, match="min_steps"):
+        _config(min_steps=-1)
 
 
 def test_config_validation() -> None:

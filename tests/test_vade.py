@@ -18,6 +18,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from musiclust.cluster.evaluation import evaluate, read_evaluation
 from musiclust.models import TrainConfig, kl_per_dim, train
+from musiclust.models import trainer as trainer_module
 from musiclust.models.mixture_prior import MixturePrior, bic_per_k
 from musiclust.representations.latents import MIXTURE_COMPONENT, read_latents, read_own_clusters, write_latents
 from musiclust.representations.mixture import MixtureVAERepresentation, degenerate_components
@@ -122,6 +123,33 @@ def test_pretraining_then_gmm_initialisation_then_vade():
     prior = result.model.prior
     assert not torch.allclose(prior.means, torch.zeros_like(prior.means))  # the GMM set it
     assert history["kl"][2] < 50  # the posterior started as narrow as the components, no KL shock
+
+
+def test_early_stopping_judges_vade_from_its_own_phase(monkeypatch):
+    # The pre-training epochs are an autoencoder's, scored without the mixture (its prior is set
+    # after the last of them). Here they score far better than any VaDE epoch: judged with them,
+    # patience would stop right after pre-training and keep an epoch whose prior was never set.
+    real = trainer_module.heldout_scores
+
+    def flattering_pretraining(model, *args, **kwargs):
+        scores = real(model, *args, **kwargs)
+        if model.pretraining:
+            scores["heldout_neg_elbo"] -= 1000.0
+        return scores
+
+    monkeypatch.setattr(trainer_module, "heldout_scores", flattering_pretraining)
+    x, _ = _blobs(n=90)
+    config = TrainConfig(epochs=30, batch_size=16, seed=0, holdout_fraction=0.25, early_stopping=True, patience=3,
+                         min_steps=0)
+    result = train("vade", {**TINY_ARCH, "n_components": 3}, x, None, config, progress=False)
+    heldout = result.history["heldout_neg_elbo"].to_numpy()
+    pretrain = TINY_ARCH["pretrain_epochs"]
+    assert heldout[:pretrain].max() < heldout[pretrain:].min()
+    best = result.stopping.best_epoch
+    assert best == pretrain + 1 + int(np.argmin(heldout[pretrain:])) > pretrain
+    assert len(heldout) >= pretrain + 3 + 1  # patience counted in its own phase
+    prior = result.model.prior
+    assert not torch.allclose(prior.means, torch.zeros_like(prior.means))  # the GMM-initialised weights
 
 
 def test_resume_across_the_initialisation_is_bit_identical(tmp_path):

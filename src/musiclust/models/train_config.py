@@ -40,6 +40,8 @@ class TrainConfig:
     ``early_stopping``: ``epochs`` becomes a maximum: stop once the held-out negative ELBO has
     not improved for ``patience`` epochs and keep the best epoch's weights (``stopping``);
     needs ``holdout_fraction > 0``. Off: every one of ``epochs`` is trained (the studies').
+    ``min_steps``: with early stopping, optimiser steps taken before it may stop (on a small
+    dataset an epoch is one step, and patience alone would stop in the first tens of steps).
     """
 
     epochs: int = _DEFAULTS["epochs"]
@@ -57,8 +59,11 @@ class TrainConfig:
     weight_decay: float = _DEFAULTS["weight_decay"]
     early_stopping: bool = _DEFAULTS["early_stopping"]
     patience: int = _DEFAULTS["patience"]
+    min_steps: int = _DEFAULTS["min_steps"]
 
     def __post_init__(self) -> None:
+        if not isinstance(self.min_steps, int) or isinstance(self.min_steps, bool) or self.min_steps < 0:
+            raise ValueError(f"TrainConfig.min_steps must be an integer >= 0, got {self.min_steps!r}")
         for name in ("epochs", "batch_size", "threads", "checkpoint_every", "patience"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -46,7 +46,7 @@ from .checkpoints import (
 from .collapse import FLOOR_MARGIN, KL_THRESHOLD, VARIANCE_THRESHOLD, ActiveDimensions, active_dimensions, kl_cutoff
 from .losses import kl_per_dim, reconstruction_error, vae_loss
 from .registry import FamilySpec, get_family
-from .stopping import Stopping, stopping_state
+from .stopping import Stopping, min_epochs_for, stopping_state
 from .train_config import TrainConfig, TrainingDiverged, resolve_device, seed_everything, torch_settings
 
 HISTORY_COLUMNS = ("epoch", "loss", "reconstruction", "kl", "beta", "active_dims_kl", "heldout_reconstruction",
@@ -153,10 +153,14 @@ class _RowsOf:
 # --------------------------------------------------------------------------- training
 
 
-def _stopping(history: list[dict[str, Any]], config: TrainConfig) -> Stopping:
+def _stopping(history: list[dict[str, Any]], config: TrainConfig, model: LatentAutoencoder, n_train: int) -> Stopping:
+    """``stopping_state`` of ``history``: a model with a pre-training phase (vade) is judged from its
+    own phase on, and ``min_steps`` is turned into epochs of ``n_train`` rows."""
     heldout = [row.get("heldout_neg_elbo", math.nan) for row in history]
+    min_epochs = min_epochs_for(config.min_steps, math.ceil(n_train / config.batch_size))
     return stopping_state(heldout, config.epochs, early_stopping=config.early_stopping, patience=config.patience,
-                          warmup_epochs=config.kl_warmup_epochs)
+                          warmup_epochs=config.kl_warmup_epochs, min_epochs=min_epochs,
+                          judged_from=int(getattr(model, "pretrain_epochs", 0)) + 1)
 
 
 def encode(model: LatentAutoencoder, data: np.ndarray, labels: np.ndarray | None, batch_size: int,
@@ -343,7 +347,8 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
             history = [dict(row) for row in saved["history"]]
             start_epoch = int(saved["epoch"])
             best_state = saved.get("best_model_state")
-        stopping = _stopping(history, config)
+        n_train = int((~heldout).sum())
+        stopping = _stopping(history, config, model, n_train)
 
         def save(epoch: int) -> None:
             if checkpoint_path is None:
@@ -379,7 +384,7 @@ def train(family: str, arch: dict[str, Any] | None, data: np.ndarray, labels: np
                 row.update(heldout_scores(model, *splits["out"], config.batch_size, device,
                                           seed=config.seed * 100_003 + epoch))
             history.append(row)
-            stopping = _stopping(history, config)
+            stopping = _stopping(history, config, model, n_train)
             if config.early_stopping and stopping.best_epoch == epoch:
                 # A copy, not a view: the next optimiser step changes the model's tensors in place.
                 best_state = {key: value.detach().clone() for key, value in model.state_dict().items()}

@@ -54,7 +54,7 @@ _TRAINING = defaults("training")
 # learned estimators, under the same name.
 TRAINING_PARAMETERS = ("epochs", "batch_size", "learning_rate", "beta", "reconstruction", "kl_warmup_epochs",
                        "free_bits", "holdout_fraction", "device", "threads", "checkpoint_every", "weight_decay",
-                       "early_stopping", "patience")
+                       "early_stopping", "patience", "min_steps")
 
 
 def validated_features(estimator: BaseEstimator, features: Any, *, fit: bool, allow_nan: bool = False) -> np.ndarray:
@@ -201,6 +201,13 @@ class TrainedRepresentation(_FloatOutput, ClassNamePrefixFeaturesOutMixin, Trans
 
     family: str
 
+    def _store_params(self, params: Mapping[str, Any]) -> None:
+        """Keep every ``__init__`` argument as the attribute of its name (``params``: the
+        subclass's ``locals()``), unchanged: scikit-learn's ``get_params``/``clone`` read them back."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
     def train_config(self) -> TrainConfig:
         """The ``TrainConfig`` of these parameters (validated there: in ``fit``, not ``__init__``)."""
         settings = {name: getattr(self, name) for name in TRAINING_PARAMETERS}
@@ -267,19 +274,12 @@ class AutoencoderRepresentation(TrainedRepresentation):
                  device: str = _TRAINING["device"], threads: int = _TRAINING["threads"],
                  checkpoint_every: int = _TRAINING["checkpoint_every"], weight_decay: float = _TRAINING["weight_decay"],
                  early_stopping: bool = _TRAINING["early_stopping"], patience: int = _TRAINING["patience"],
+                 min_steps: int = _TRAINING["min_steps"],
                  kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
                  min_active_dims: int = MIN_ACTIVE, floor_margin: float = FLOOR_MARGIN,
                  checkpoint_path: str | Path | None = None, progress: bool = False, name: str = "",
                  log: Callable[[str], None] | None = None) -> None:
-        self.family, self.arch, self.standardize, self.seed = family, arch, standardize, seed
-        self.epochs, self.batch_size, self.learning_rate, self.beta = epochs, batch_size, learning_rate, beta
-        self.reconstruction, self.kl_warmup_epochs, self.free_bits = reconstruction, kl_warmup_epochs, free_bits
-        self.holdout_fraction, self.device, self.threads = holdout_fraction, device, threads
-        self.checkpoint_every, self.weight_decay = checkpoint_every, weight_decay
-        self.early_stopping, self.patience = early_stopping, patience
-        self.kl_threshold, self.variance_threshold, self.min_active_dims = kl_threshold, variance_threshold, min_active_dims
-        self.floor_margin = floor_margin
-        self.checkpoint_path, self.progress, self.name, self.log = checkpoint_path, progress, name, log
+        self._store_params(locals())
 
     def _inputs(self, features: Any, fit: bool) -> np.ndarray:
         values = validated_features(self, features, fit=fit).astype(np.float32, copy=False)

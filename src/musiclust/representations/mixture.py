@@ -50,10 +50,10 @@ from musiclust.representations.estimators import VectorScaler
 from musiclust.representations.registry import MIXTURE_FAMILIES
 
 _log = logging.getLogger("musiclust.models")
-# What an estimator trains with when ``training`` leaves them out (as the other estimators).
-# Fixed epochs: the held-out ELBO of the pre-training epochs is not VaDE's, so early stopping (the
-# other families' default) would judge the mixture phase against the autoencoder's.
-_TRAINING_BASE = {"epochs": 50, "batch_size": 64, "early_stopping": False}
+# What an estimator trains with when ``training`` leaves them out. Early stopping (on, as for every
+# family) judges VaDE from its own phase: the pre-training epochs' held-out score has no KL
+# (``models.stopping``).
+_TRAINING_BASE = {"epochs": 50, "batch_size": 64}
 _TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed")
 
 
@@ -161,6 +161,7 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
                        log=self.log, progress=self.progress)
         self.model_, self.history_, self.device_ = result.model, result.history, result.device
         self.latents_, self.logvar_, self.resumed_from_epoch_ = result.mu, result.logvar, result.resumed_from_epoch
+        self.stopping_ = result.stopping
         self.responsibilities_ = self._responsibilities(result.mu)
         self.labels_ = self.responsibilities_.argmax(axis=1).astype(np.int32)
         self.component_sizes_, self.empty_components_ = degenerate_components(self.labels_, self.k_)
@@ -213,7 +214,8 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
         return {"family": self.family, "beta": self.config_.beta, "seed": self.seed,
                 "epochs": int(self.history_["epoch"].max()) if len(self.history_) else 0,
                 "training": dataclasses.asdict(self.config_), "device": self.device_,
-                "resumed_from_epoch": self.resumed_from_epoch_, **self.active_dims_.as_info(self.min_active_dims),
+                "resumed_from_epoch": self.resumed_from_epoch_, **self.stopping_.as_info(),
+                **self.active_dims_.as_info(self.min_active_dims),
                 "pretrain_epochs": int(self.model_.pretrain_epochs), "k_asked": self.k, "n_components": int(self.k_),
                 "k_bic": None if self.bic_ is None else {str(k): v for k, v in self.bic_.items()},
                 "mixture_weights": [float(w) for w in weights], "component_sizes": self.component_sizes_,

@@ -101,19 +101,12 @@ class MultimodalRepresentation(TrainedRepresentation):
                  device: str = _TRAINING["device"], threads: int = _TRAINING["threads"],
                  checkpoint_every: int = _TRAINING["checkpoint_every"], weight_decay: float = _TRAINING["weight_decay"],
                  early_stopping: bool = _TRAINING["early_stopping"], patience: int = _TRAINING["patience"],
+                 min_steps: int = _TRAINING["min_steps"],
                  kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
                  min_active_dims: int = MIN_ACTIVE, floor_margin: float = FLOOR_MARGIN,
                  checkpoint_path: str | Path | None = None, progress: bool = False, name: str = "",
                  log: Callable[[str], None] | None = None) -> None:
-        self.fusion, self.arch, self.audio_shape, self.standardize, self.seed = fusion, arch, audio_shape, standardize, seed
-        self.epochs, self.batch_size, self.learning_rate, self.beta = epochs, batch_size, learning_rate, beta
-        self.reconstruction, self.kl_warmup_epochs, self.free_bits = reconstruction, kl_warmup_epochs, free_bits
-        self.holdout_fraction, self.device, self.threads = holdout_fraction, device, threads
-        self.checkpoint_every, self.weight_decay = checkpoint_every, weight_decay
-        self.early_stopping, self.patience = early_stopping, patience
-        self.kl_threshold, self.variance_threshold, self.min_active_dims = kl_threshold, variance_threshold, min_active_dims
-        self.floor_margin = floor_margin
-        self.checkpoint_path, self.progress, self.name, self.log = checkpoint_path, progress, name, log
+        self._store_params(locals())
 
     def _arch(self) -> dict[str, Any]:
         """``arch`` with the fusion, checked (in ``fit``)."""
