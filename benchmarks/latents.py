@@ -34,8 +34,8 @@ import pandas as pd
 import yaml
 from snakemake.utils import update_config
 
-from musiclust.models.collapse import active_dimensions
-from musiclust.representations.geometry import effective_dimensionality
+from musiclust.models.collapse import MIN_ACTIVE, active_dimensions
+from musiclust.representations.geometry import MIN_EFFECTIVE_DIMS, effective_dimensionality
 from musiclust.representations.latents import LOGVAR, read_latents
 from musiclust.parquet_tables import column_array, read_table
 
@@ -104,10 +104,13 @@ def model_rows(results: Path) -> pd.DataFrame:
         history = read_table(history_path).to_pandas()
         best = info.get("best_epoch") or int(history["epoch"].max())
         heldout = history.loc[history["epoch"] == best, "heldout_neg_elbo"]
+        effective = effective_dimensionality(mu).participation_ratio
         rows.append({
             "representation": info["representation"], "seed": info["seed"], "features": info["features"],
+            "marked": int(dims.collapsed(info.get("min_active_dims", MIN_ACTIVE))
+                          or effective < info.get("min_effective_dims", MIN_EFFECTIVE_DIMS)),
             "active_old": dims.active_above_kl_threshold, "active": dims.active, "at_floor": dims.at_floor or 0,
-            "effective_dims": effective_dimensionality(mu).participation_ratio,
+            "effective_dims": effective,
             "heldout_neg_elbo": float(heldout.iloc[0]) if len(heldout) else np.nan,
             "epochs": int(history["epoch"].max()), "best_epoch": best,
         })
@@ -136,6 +139,8 @@ def table(results: Path) -> pd.DataFrame:
                "gmm": "GMM ARI", "baseline_kmeans": "baseline K-Means ARI", "baseline_gmm": "baseline GMM ARI"}
     grouped = models.groupby(["representation", "baseline"], sort=False)
     out = grouped[list(columns)].agg(spread).rename(columns=columns).reset_index()
+    # Seeds whose latents the report marks collapsed or degenerate (the thresholds they were run with).
+    out.insert(2, "seeds marked", grouped["marked"].sum().to_numpy())
     return out.sort_values("representation").reset_index(drop=True)
 
 
