@@ -169,7 +169,7 @@ def test_resume_across_the_initialisation_is_bit_identical(tmp_path):
 
 def test_estimator_contract_determinism_and_clusters():
     x, y = _blobs(n=90)
-    vade = MixtureVAERepresentation("vade", k=3, arch=TINY_ARCH, training={"epochs": 12, "batch_size": 16})
+    vade = MixtureVAERepresentation("vade", k=3, arch=TINY_ARCH, epochs=12, batch_size=16)
     with pytest.raises(NotFittedError):
         vade.transform(x)
     assert clone(vade).get_params()["k"] == 3
@@ -191,7 +191,8 @@ def test_bad_settings_are_refused_at_fit_naming_them():
     x, _ = _blobs()
     for params, message in [({"k": 0}, "k must be"), ({"family": "vae"}, "family must be"),
                             ({"arch": {"n_components": 3}}, "give the number of components as k"),
-                            ({"training": {"epoch": 3}}, "unknown setting")]:
+                            ({"epochs": 0}, "epochs must be a positive integer"),
+                            ({"min_steps": -1}, "min_steps")]:
         estimator = MixtureVAERepresentation(**params)  # stored as given
         with pytest.raises(ValueError, match=message):
             estimator.fit(x)
@@ -209,7 +210,7 @@ def test_degenerate_mixture_is_reported(monkeypatch, caplog):
     x, _ = _blobs()
     one_hot = lambda self, mu: np.eye(self.k_)[np.zeros(len(mu), dtype=int)]  # noqa: E731 - every track in 0
     monkeypatch.setattr(MixtureVAERepresentation, "_responsibilities", one_hot)
-    vade = MixtureVAERepresentation("vade", k=3, arch=TINY_ARCH, training={"epochs": 1, "batch_size": 32})
+    vade = MixtureVAERepresentation("vade", k=3, arch=TINY_ARCH, epochs=1, batch_size=32)
     with caplog.at_level(logging.WARNING, logger="musiclust.models"):
         vade.fit(x)
     info = vade.info()

@@ -43,7 +43,7 @@ from musiclust.models.collapse import (
 )
 from musiclust.models.registry import get_family
 from musiclust.models.train_config import TrainConfig, resolve_device
-from musiclust.models.trainer import encode, heldout_scores, train
+from musiclust.models.trainer import TrainResult, encode, heldout_scores, train
 from musiclust.representations.streaming import rebatched
 
 _log = logging.getLogger("musiclust.models")
@@ -226,11 +226,14 @@ class TrainedRepresentation(_FloatOutput, ClassNamePrefixFeaturesOutMixin, Trans
         self.latents_, self.logvar_, self.resumed_from_epoch_ = result.mu, result.logvar, result.resumed_from_epoch
         self.device_, self.stopping_ = result.device, result.stopping
         self._n_features_out = int(result.mu.shape[1])
-        self.active_dims_: ActiveDimensions = result.active_dimensions(self.kl_threshold, self.variance_threshold,
-                                                                       self.floor_margin)
+        self.active_dims_: ActiveDimensions = self._active_dimensions(result)
         self.collapsed_ = self.active_dims_.collapsed(self.min_active_dims)
         if self.collapsed_:
             _log.warning("%s", collapse_message(name, self.active_dims_, self.min_active_dims))
+
+    def _active_dimensions(self, result: TrainResult) -> ActiveDimensions:
+        """Which latent dimensions the trained model uses (``models.collapse``; KL to N(0, I))."""
+        return result.active_dimensions(self.kl_threshold, self.variance_threshold, self.floor_margin)
 
     def _encode(self, data: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
         mu, _ = encode(self.model_, data, codes, self.config_.batch_size, self.device_)

@@ -124,8 +124,7 @@ def fit_learned(name: str, spec: Mapping, defaults: Mapping, ids: np.ndarray, fe
         columns = {"has_text": present}  # which tracks the text encoder saw
     elif family in MIXTURE_FAMILIES:
         ranges = {"k_range": tuple(spec["k_range"])} if "k_range" in spec else {}
-        model = MixtureVAERepresentation(family, k=mixture_k(name, spec["k"], genres), arch=spec.get("arch"),
-                                         training=training, **estimator, **ranges).fit(features)
+        model = MixtureVAERepresentation(family, k=mixture_k(name, spec["k"], genres), **common, **ranges).fit(features)
         columns = {MIXTURE_COMPONENT: model.labels_}  # its own clusters, scored as the algorithm `vade`
     else:
         labels = None

@@ -1,24 +1,26 @@
 """VaDE (a VAE with a mixture-of-Gaussians prior) as a scikit-learn estimator that also clusters.
 
     from musiclust import MixtureVAERepresentation
-    vade = MixtureVAERepresentation("vade", k=8, arch={"latent_dim": 16}, training={"epochs": 50})
+    vade = MixtureVAERepresentation("vade", k=8, arch={"latent_dim": 16}, epochs=50)
     latents = vade.fit_transform(mfcc_stats)     # (n, 16) encoder means, like any representation
     vade.labels_                                  # its own clusters: the prior's component per track
     vade.predict_proba(new_tracks)                # responsibilities γ of new tracks
 
 ``k``: a number of components, or ``"auto"``: the paper's pre-training is run once, a diagonal
 GMM is fitted on its codes for every k of ``k_range``, and the lowest BIC wins (no labels).
-``training`` holds the trainer's settings (``musiclust.models.TrainConfig``; ``beta`` absent:
-the family's): ``epochs`` are VaDE's, after the ``arch``'s ``pretrain_epochs`` of autoencoder
-pre-training (the trainer, its history and ``kl_warmup_epochs`` count both, from the first).
-``n_components`` comes from ``k``.
+Training settings are the other learned estimators' parameters, under the same names and
+defaults (``AutoencoderRepresentation``; ``beta=None``: the family's): ``epochs`` are VaDE's,
+after the ``arch``'s ``pretrain_epochs`` of autoencoder pre-training (the trainer, its history
+and ``kl_warmup_epochs`` count both, from the first; early stopping judges VaDE's own epochs
+only, ``models.stopping``). ``n_components`` comes from ``k``.
 
-After ``fit``: ``model_``, ``history_``, ``latents_``/``logvar_``, ``responsibilities_`` (n, k),
-``labels_``, ``k_``, ``bic_`` (k → BIC when chosen), ``component_sizes_``, ``empty_components_``
-(components no track is assigned to: the mixture is degenerate, logged as a warning),
-``active_dims_`` and ``collapsed_``. The KL per latent dimension that decides which dimensions
-are active is the KL to the mixture prior (γ-weighted), not to N(0, I), counted above the free-bits
-floor (``models.collapse``).
+After ``fit``: ``model_``, ``history_``, ``stopping_``, ``latents_``/``logvar_``,
+``responsibilities_`` (n, k), ``labels_``, ``k_``, ``bic_`` (k → BIC when chosen),
+``component_sizes_``, ``empty_components_`` (components no track is assigned to: the mixture is
+degenerate, logged as a warning), ``active_dims_`` and ``collapsed_``. The KL per latent
+dimension that decides which dimensions are active is the KL to the mixture prior (γ-weighted),
+not to N(0, I), counted above the free-bits floor (``models.collapse``). ``score(X)`` is the
+mean ELBO per track under the mixture prior.
 """
 
 from __future__ import annotations
@@ -31,8 +33,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import ClusterMixin
 
 from musiclust.models.collapse import (
     FLOOR_MARGIN,
@@ -40,21 +41,15 @@ from musiclust.models.collapse import (
     MIN_ACTIVE,
     VARIANCE_THRESHOLD,
     ActiveDimensions,
-    collapse_message,
 )
+from musiclust.models.mixture_prior import bic_per_k
 from musiclust.models.registry import get_family
 from musiclust.models.train_config import TrainConfig
-from musiclust.models.trainer import encode, train
-from musiclust.models.mixture_prior import bic_per_k
-from musiclust.representations.estimators import VectorScaler
+from musiclust.models.trainer import TrainResult, train
+from musiclust.representations.estimators import _PCA, _TRAINING, AutoencoderRepresentation
 from musiclust.representations.registry import MIXTURE_FAMILIES
 
 _log = logging.getLogger("musiclust.models")
-# What an estimator trains with when ``training`` leaves them out. Early stopping (on, as for every
-# family) judges VaDE from its own phase: the pre-training epochs' held-out score has no KL
-# (``models.stopping``).
-_TRAINING_BASE = {"epochs": 50, "batch_size": 64}
-_TRAIN_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "seed")
 
 
 def mixture_kl_per_dim(model: torch.nn.Module, mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
@@ -72,63 +67,43 @@ def degenerate_components(labels: np.ndarray, n_components: int) -> tuple[list[i
     return [int(s) for s in sizes], [int(c) for c in np.flatnonzero(sizes == 0)]
 
 
-class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
+class MixtureVAERepresentation(ClusterMixin, AutoencoderRepresentation):
     """``vade`` (vectors) or ``conv_vade`` (log-mels, MFCC images): see the module docstring."""
 
     def __init__(self, family: str = "vade", *, k: int | str = 8, k_range: tuple[int, int] = (2, 10),
-                 arch: Mapping[str, Any] | None = None, training: Mapping[str, Any] | None = None,
-                 standardize: bool = True, seed: int = 0, checkpoint_path: str | Path | None = None,
-                 progress: bool = False, kl_threshold: float = KL_THRESHOLD,
-                 variance_threshold: float = VARIANCE_THRESHOLD, min_active_dims: int = MIN_ACTIVE,
-                 floor_margin: float = FLOOR_MARGIN, name: str = "", log: Callable[[str], None] | None = None) -> None:
-        self.family = family
-        self.k = k
-        self.k_range = k_range
-        self.arch = arch
-        self.training = training
-        self.standardize = standardize
-        self.seed = seed
-        self.checkpoint_path = checkpoint_path
-        self.progress = progress
-        self.kl_threshold = kl_threshold
-        self.variance_threshold = variance_threshold
-        self.min_active_dims = min_active_dims
-        self.floor_margin = floor_margin
-        self.name = name
-        self.log = log
+                 arch: Mapping[str, Any] | None = None, standardize: bool = _PCA["standardize"], seed: int = 0,
+                 epochs: int = _TRAINING["epochs"], batch_size: int = _TRAINING["batch_size"],
+                 learning_rate: float = _TRAINING["learning_rate"], beta: float | None = None,
+                 reconstruction: str = _TRAINING["reconstruction"], kl_warmup_epochs: int = _TRAINING["kl_warmup_epochs"],
+                 free_bits: float = _TRAINING["free_bits"], holdout_fraction: float = _TRAINING["holdout_fraction"],
+                 device: str = _TRAINING["device"], threads: int = _TRAINING["threads"],
+                 checkpoint_every: int = _TRAINING["checkpoint_every"], weight_decay: float = _TRAINING["weight_decay"],
+                 early_stopping: bool = _TRAINING["early_stopping"], patience: int = _TRAINING["patience"],
+                 min_steps: int = _TRAINING["min_steps"],
+                 kl_threshold: float = KL_THRESHOLD, variance_threshold: float = VARIANCE_THRESHOLD,
+                 min_active_dims: int = MIN_ACTIVE, floor_margin: float = FLOOR_MARGIN,
+                 checkpoint_path: str | Path | None = None, progress: bool = False, name: str = "",
+                 log: Callable[[str], None] | None = None) -> None:
+        self._store_params(locals())
 
     # ------------------------------------------------------------------ validation
 
-    def _check_params(self) -> tuple[TrainConfig, dict[str, Any]]:
+    def _arch(self) -> dict[str, Any]:
+        """``arch`` checked (in ``fit``), without the components (``k`` gives them)."""
         if self.family not in MIXTURE_FAMILIES:
             raise ValueError(f"family must be one of {', '.join(MIXTURE_FAMILIES)}, got {self.family!r}")
         if not (self.k == "auto" or (isinstance(self.k, int) and not isinstance(self.k, bool) and self.k >= 1)):
             raise ValueError(f"k must be a positive integer or 'auto', got {self.k!r}")
-        training = dict(self.training or {})
-        unknown = sorted(set(training) - set(_TRAIN_FIELDS))
-        if unknown:
-            raise ValueError(f"training: unknown setting(s) {', '.join(unknown)}; known: {', '.join(_TRAIN_FIELDS)}")
-        if training.get("beta") is None:
-            training["beta"] = get_family(self.family).default_beta
         arch = dict(self.arch or {})
         if "n_components" in arch:
             raise ValueError(f"{self.family}: give the number of components as k, not arch.n_components")
-        pretrain = get_family(self.family).normalise_arch(arch)["pretrain_epochs"]
-        settings = {**_TRAINING_BASE, **training}
-        TrainConfig(seed=self.seed, **settings)  # validates the settings as given
-        # The trainer counts every epoch; the autoencoder's come first.
-        return TrainConfig(seed=self.seed, **{**settings, "epochs": settings["epochs"] + pretrain}), arch
+        return arch
 
-    def _inputs(self, features: np.ndarray, fit: bool) -> np.ndarray:
-        features = np.asarray(features, dtype=np.float32)
-        if features.ndim < 2 or len(features) == 0:
-            raise ValueError(f"features must be a non-empty array (n_tracks, *shape), got shape {features.shape}")
-        if features.ndim != 2:  # spectrograms are standardised per track by the feature stage
-            return features
-        if fit:
-            self._scaler = VectorScaler(self.standardize)
-            return self._scaler.fit_transform(features)
-        return self._scaler.transform(features)
+    def train_config(self) -> TrainConfig:
+        """The parameters' ``TrainConfig``, its ``epochs`` counting the pre-training's too (the trainer counts every epoch)."""
+        config = super().train_config()
+        pretrain = get_family(self.family).normalise_arch(self._arch())["pretrain_epochs"]
+        return dataclasses.replace(config, epochs=config.epochs + pretrain)
 
     # ------------------------------------------------------------------ fitting
 
@@ -149,35 +124,26 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
                      f"({', '.join(f'{k}: {b:.1f}' for k, b in self.bic_.items())})")
         return chosen
 
+    def _active_dimensions(self, result: TrainResult) -> ActiveDimensions:
+        """Above the free-bits floor it trained with, as every family, with the KL to the mixture prior."""
+        kl = mixture_kl_per_dim(result.model, result.mu, result.logvar)
+        return ActiveDimensions(result.mu.shape[1], kl, result.mu.astype(np.float64).var(axis=0), self.kl_threshold,
+                                self.variance_threshold, float(result.free_bits), float(self.floor_margin))
+
     def fit(self, features: np.ndarray, y: Any = None) -> MixtureVAERepresentation:
         """Train on ``features`` ``(n_tracks, *shape)``; ``y`` is ignored (unsupervised)."""
-        config, arch = self._check_params()
+        arch = self._arch()
         data = self._inputs(features, fit=True)
-        self.config_ = config
-        self.k_ = self._choose_k(data, config, arch)
-        name = self.name or self.family
-        result = train(self.family, {**arch, "n_components": self.k_}, data, None, config,
-                       None if self.checkpoint_path is None else Path(self.checkpoint_path), model_name=name,
-                       log=self.log, progress=self.progress)
-        self.model_, self.history_, self.device_ = result.model, result.history, result.device
-        self.latents_, self.logvar_, self.resumed_from_epoch_ = result.mu, result.logvar, result.resumed_from_epoch
-        self.stopping_ = result.stopping
-        self.responsibilities_ = self._responsibilities(result.mu)
+        self.k_ = self._choose_k(data, self.train_config(), arch)
+        self._train(data, None, {**arch, "n_components": self.k_})
+        self.responsibilities_ = self._responsibilities(self.latents_)
         self.labels_ = self.responsibilities_.argmax(axis=1).astype(np.int32)
         self.component_sizes_, self.empty_components_ = degenerate_components(self.labels_, self.k_)
         if self.empty_components_:
             _log.warning("%s: degenerate mixture: %d of %d components have no track (components %s; tracks per "
                          "component %s). Fewer clusters than k: try fewer components, more pre-training epochs or "
-                         "a lower learning rate.", name, len(self.empty_components_), self.k_,
+                         "a lower learning rate.", self.name or self.family, len(self.empty_components_), self.k_,
                          self.empty_components_, self.component_sizes_)
-        kl = mixture_kl_per_dim(self.model_, result.mu, result.logvar)
-        # Above the free-bits floor it trained with, as every family (models.collapse).
-        self.active_dims_ = ActiveDimensions(result.mu.shape[1], kl, result.mu.astype(np.float64).var(axis=0),
-                                             self.kl_threshold, self.variance_threshold, float(config.free_bits),
-                                             float(self.floor_margin))
-        self.collapsed_ = self.active_dims_.collapsed(self.min_active_dims)
-        if self.collapsed_:
-            _log.warning("%s", collapse_message(name, self.active_dims_, self.min_active_dims))
         return self
 
     # ------------------------------------------------------------------ using it
@@ -186,12 +152,6 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
         with torch.no_grad():
             prior = self.model_.prior
             return prior.responsibilities(torch.from_numpy(mu).to(prior.logits.device).float()).cpu().double().numpy()
-
-    def transform(self, features: np.ndarray) -> np.ndarray:
-        """Encoder means of ``features``."""
-        check_is_fitted(self, "model_")
-        mu, _ = encode(self.model_, self._inputs(features, fit=False), None, self.config_.batch_size, self.device_)
-        return mu
 
     def fit_transform(self, features: np.ndarray, y: Any = None, **fit_params: Any) -> np.ndarray:
         return self.fit(features).latents_
@@ -209,14 +169,10 @@ class MixtureVAERepresentation(TransformerMixin, ClusterMixin, BaseEstimator):
 
     def info(self) -> dict[str, Any]:
         """JSON-friendly facts (latents metadata): the trained model's and the mixture's."""
-        check_is_fitted(self, "model_")
+        facts = super().info()  # (raises NotFittedError before fit)
         weights = self.model_.prior.weights().detach().cpu().double().numpy()
-        return {"family": self.family, "beta": self.config_.beta, "seed": self.seed,
-                "epochs": int(self.history_["epoch"].max()) if len(self.history_) else 0,
-                "training": dataclasses.asdict(self.config_), "device": self.device_,
-                "resumed_from_epoch": self.resumed_from_epoch_, **self.stopping_.as_info(),
-                **self.active_dims_.as_info(self.min_active_dims),
-                "pretrain_epochs": int(self.model_.pretrain_epochs), "k_asked": self.k, "n_components": int(self.k_),
+        return {**facts, "pretrain_epochs": int(self.model_.pretrain_epochs), "k_asked": self.k,
+                "n_components": int(self.k_),
                 "k_bic": None if self.bic_ is None else {str(k): v for k, v in self.bic_.items()},
                 "mixture_weights": [float(w) for w in weights], "component_sizes": self.component_sizes_,
                 "empty_components": self.empty_components_, "degenerate_mixture": bool(self.empty_components_)}
