@@ -42,7 +42,7 @@ from musiclust.parquet_tables import column_array, read_table
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 HOLDOUT = 0.2
-BASELINES = {"mel": "pca_mel", "mfcc_stats": "pca_mfcc", "mfcc2d": "pca_mfcc2d"}
+BASELINES = {"mel": "pca_mel", "mfcc_stats": "pca_mfcc", "mfcc2d": "pca_mfcc2d", "musicnn": "pca_musicnn"}
 SCORING = {"kmeans": {"k": "n_genres", "n_init": 10}, "gmm": {"k": "n_genres"}}
 
 
