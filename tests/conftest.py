@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from collections import Counter
 from pathlib import Path
@@ -51,16 +49,10 @@ def apt_install_or_skip(packages: list[str], missing: Callable[[], list[str]], w
         pytest.skip(f"{why} and there is no apt-get to install Debian's {' '.join(packages)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     lock = ["-o", "DPkg::Lock::Timeout=300"]
-    # One apt-get at a time across the test workers (pytest-xdist): apt's own lock does not wait
-    # for `apt-get update`'s lists.
-    with open(Path(tempfile.gettempdir()) / "musiclust-tests-apt.lock", "w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        if not missing():
-            return  # another worker installed them meanwhile
-        for command in (["apt-get", *lock, "update", "-qq"],
-                        ["apt-get", *lock, "install", "-y", "-qq", "--no-install-recommends", *packages]):
-            result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
-            assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+    for command in (["apt-get", *lock, "update", "-qq"],
+                    ["apt-get", *lock, "install", "-y", "-qq", "--no-install-recommends", *packages]):
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+        assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
     assert not missing(), f"still missing after apt-get install: {missing()}"
 
 
@@ -122,15 +114,6 @@ def planned_jobs(workdir: Path, config: dict, *targets: str) -> Counter:
         if match.group(1) != "total":
             counts[match.group(1)] = int(match.group(2))
     return counts
-
-
-def pytest_collection_modifyitems(config, items):
-    # The suite runs on two workers (pytest-xdist, `--dist loadgroup` in pyproject.toml). Every test
-    # of the shared demo run goes to one of them: the run is built once, and the tests that edit
-    # its work directory run in their order.
-    for item in items:
-        if "demo_run" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("demo_run"))
 
 
 @pytest.fixture(scope="session")
