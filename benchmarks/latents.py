@@ -104,13 +104,13 @@ def model_rows(results: Path) -> pd.DataFrame:
         history = read_table(history_path).to_pandas()
         best = info.get("best_epoch") or int(history["epoch"].max())
         heldout = history.loc[history["epoch"] == best, "heldout_neg_elbo"]
-        effective = effective_dimensionality(mu).participation_ratio
+        geometry = effective_dimensionality(mu)
         rows.append({
             "representation": info["representation"], "seed": info["seed"], "features": info["features"],
             "marked": int(dims.collapsed(info.get("min_active_dims", MIN_ACTIVE))
-                          or effective < info.get("min_effective_dims", MIN_EFFECTIVE_DIMS)),
+                          or geometry.degenerate(info.get("min_effective_dims", MIN_EFFECTIVE_DIMS))),
             "active_old": dims.active_above_kl_threshold, "active": dims.active, "at_floor": dims.at_floor or 0,
-            "effective_dims": effective,
+            "effective_dims": geometry.participation_ratio,
             "heldout_neg_elbo": float(heldout.iloc[0]) if len(heldout) else np.nan,
             "epochs": int(history["epoch"].max()), "best_epoch": best,
         })

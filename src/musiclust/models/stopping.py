@@ -85,9 +85,9 @@ def stopping_state(heldout_neg_elbo: Sequence[float], max_epochs: int, *, early_
         return Stopping(best, PATIENCE, f"early stopping after epoch {done}: the held-out negative ELBO did not "
                                         f"improve for {since} epochs (patience {patience}); best epoch {best} ({value})")
     if done >= max_epochs:
-        return Stopping(best, MAX_EPOCHS, f"the maximum of {max_epochs} epochs reached while the held-out negative "
-                                          f"ELBO still improved within patience {patience} (or the minimum of "
-                                          f"{min_epochs} epochs was not passed); best epoch {best} ({value})")
+        why = (f"before the earliest epoch it may stop at ({earliest})" if done < earliest else
+               f"while the held-out negative ELBO still improved within patience {patience}")
+        return Stopping(best, MAX_EPOCHS, f"the maximum of {max_epochs} epochs reached {why}; best epoch {best} ({value})")
     return Stopping(best, None, f"epoch {done} of at most {max_epochs}; best so far epoch {best} ({value})")
 
 
